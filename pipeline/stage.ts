@@ -1,0 +1,111 @@
+/**
+ * The stage contract: what a pipeline stage declares and what it receives when it runs.
+ * The runner knows nothing about the domain; a stage is data (name, inputs, params, outputs)
+ * plus a `run` Effect that reads its inputs and writes its outputs to the paths it is given.
+ */
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
+import type * as Arrow from "apache-arrow"
+
+/** A reference to an output of another stage: `{ stage: "split", output: "train" }`. */
+export interface OutputRef {
+  readonly stage: string
+  readonly output: string
+}
+
+/** How an output is stored: an Arrow IPC file (validated after the run) or an opaque file (a report). */
+export interface OutputSpec {
+  readonly description: string
+  /** "arrow" (default): an Arrow IPC *file*; the runner checks it opens and counts its rows. */
+  readonly format?: "arrow" | "file"
+  /** File extension used when the output is exported to `latest/` (default "arrow"). */
+  readonly extension?: string
+  /** Expected Arrow schema: field names in order; the runner rejects an output that differs. */
+  readonly fields?: ReadonlyArray<string>
+}
+
+/** An input artifact as the running stage sees it: an immutable file in the store. */
+export interface InputArtifact {
+  readonly stage: string
+  readonly output: string
+  /** Absolute path of the content-addressed object (read-only). */
+  readonly path: string
+  /** sha256 of the object's bytes. */
+  readonly hash: string
+}
+
+/** Everything a stage's `run` receives. */
+export interface StageContext<P> {
+  readonly stage: string
+  readonly params: P
+  readonly inputs: Readonly<Record<string, InputArtifact>>
+  /** Absolute path where output `name` must be written; the runner hashes and commits it afterwards. */
+  readonly outputPath: (name: string) => string
+  /** A private scratch directory, removed after the stage ends. */
+  readonly scratchDir: string
+  /** Reports progress (done of total units, with an optional short note such as "epoch 2 loss 0.41"). */
+  readonly progress: (done: number, total: number, note?: string) => Effect.Effect<void>
+  readonly log: (message: string) => Effect.Effect<void>
+  /** Facts the stage wants in its provenance record (backend, thread count...): JSON values. */
+  readonly recordProvenance: (facts: Record<string, unknown>) => Effect.Effect<void>
+}
+
+/**
+ * An error a stage fails with. Any `Data.TaggedError` whose fields include `message`
+ * (what went wrong, where) and optionally `hint` (how to fix it) qualifies.
+ */
+export interface StageError {
+  readonly _tag: string
+  readonly message: string
+  readonly hint?: string
+}
+
+/** A declared stage. `P` is the decoded params slice. */
+export interface StageDefinition<P = any> {
+  /** Unique name; fan-out instances use "template:key" (e.g. "pretrain:contrastive"). */
+  readonly name: string
+  /** `import.meta.url` of the module that defines `run`: the runner hashes it and its local imports. */
+  readonly module: string
+  /** Schema of the params slice; only the encoded slice is hashed into the fingerprint. */
+  readonly params: Schema.Schema<P, any>
+  /** Picks this stage's slice out of the whole (decoded) config. */
+  readonly selectParams: (config: any) => unknown
+  /** Local input name -> upstream output. */
+  readonly inputs: Readonly<Record<string, OutputRef>>
+  readonly outputs: Readonly<Record<string, OutputSpec>>
+  /** Heavy stages run in their own worker process (so independent ones use all cores). */
+  readonly heavy?: boolean
+  readonly run: (ctx: StageContext<P>) => Effect.Effect<void, StageError>
+}
+
+/** Identity helper that keeps `P` inferred from the params schema. */
+export const defineStage = <P>(definition: StageDefinition<P>): StageDefinition<P> => definition
+
+/**
+ * Declarative fan-out: one stage per entry of a config list.
+ * `instantiate(item)` returns the stage for that item; `key(item)` names it ("template:key").
+ */
+export const fanOut = <T>(
+  items: ReadonlyArray<T>,
+  key: (item: T) => string,
+  instantiate: (item: T, name: string) => StageDefinition<any>
+): ReadonlyArray<StageDefinition<any>> => items.map((item) => instantiate(item, key(item)))
+
+/** A whole pipeline: how to decode the config and which stages it declares for a given config. */
+export interface PipelineDefinition<C = any> {
+  readonly name: string
+  /** `import.meta.url` of the module exporting this definition (workers re-import it). */
+  readonly module: string
+  readonly config: Schema.Schema<C, any>
+  /** Named partial configs merged over the base config (`--profile`). */
+  readonly profiles: Readonly<Record<string, unknown>>
+  readonly defaultProfile?: string
+  /** The base config used when no `--config` file is given. */
+  readonly defaultConfig: unknown
+  readonly stages: (config: C) => ReadonlyArray<StageDefinition<any>>
+}
+
+export const definePipeline = <C>(definition: PipelineDefinition<C>): PipelineDefinition<C> => definition
+
+/** Re-exported so stage modules need only this file for Arrow typing of outputs. */
+export type ArrowTable = Arrow.Table

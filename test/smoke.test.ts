@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest"
+import { makeRng, permutation } from "../ml/random.ts"
+
+describe("makeRng", () => {
+  it("repeats the same sequence for the same seed and differs across seeds", () => {
+    const a = makeRng(42), b = makeRng(42), c = makeRng(43)
+    const seqA = Array.from({ length: 5 }, () => a.next())
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(seqA)
+    expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(seqA)
+  })
+  it("forks independently of draw order", () => {
+    const a = makeRng(1)
+    a.next()
+    expect(a.fork("x").next()).toBe(makeRng(1).fork("x").next())
+  })
+  it("permutes every index exactly once", () => {
+    const p = Array.from(permutation(100, makeRng(7))).sort((x, y) => x - y)
+    expect(p).toEqual(Array.from({ length: 100 }, (_, i) => i))
+  })
+})
