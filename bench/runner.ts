@@ -1,0 +1,107 @@
+/**
+ * `pnpm bench runner [--json]`: the pipeline runner's own costs.
+ * - no-op rerun of a cached test DAG, as a whole process (`node --import tsx main.ts run`), and
+ *   whether that process loaded TensorFlow.js (it must not: stages import it inside `run`);
+ * - sha256 throughput on a large artifact: full read vs stat-cache hit.
+ */
+import * as Effect from "effect/Effect"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { openStatCache } from "../pipeline/stat-cache.ts"
+import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
+
+const json = process.argv.includes("--json")
+const say = (line: string) => void (json || console.log(line))
+const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+const makeProject = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-runner-"))
+  for (const [rel, text] of Object.entries(fixtureFiles)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    fs.writeFileSync(path.join(dir, rel), text)
+  }
+  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"))
+  return dir
+}
+
+const cli = (dir: string, args: Array<string>) => {
+  const t0 = performance.now()
+  const r = spawnSync(process.execPath, ["--import", "tsx", "main.ts", ...args], {
+    cwd: dir, encoding: "utf8", env: { ...process.env, REPORT_TF_LOADED: "1" }
+  })
+  if (r.status !== 0) throw new Error(`pipeline ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`)
+  return { seconds: (performance.now() - t0) / 1000, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Startup floor: the same process importing only effect, so the runner's share is visible. */
+const effectFloor = (dir: string): number => {
+  fs.writeFileSync(path.join(dir, "floor.ts"), 'import * as Effect from "effect/Effect"\nimport * as Schema from "effect/Schema"\nvoid Effect; void Schema\n')
+  const t0 = performance.now()
+  spawnSync(process.execPath, ["--import", "tsx", "floor.ts"], { cwd: dir })
+  return (performance.now() - t0) / 1000
+}
+
+const noopBench = () => {
+  const dir = makeProject()
+  try {
+    const args = ["run", "--set", "withTf=true"]
+    const first = cli(dir, args)
+    const samples = [1, 2, 3].map(() => cli(dir, args))
+    const runs = fs.readdirSync(path.join(dir, "artifacts", "runs")).sort()
+    const last = JSON.parse(fs.readFileSync(path.join(dir, "artifacts", "runs", runs[runs.length - 1]), "utf8"))
+    return {
+      stages: Object.keys(last.stages).length,
+      firstRunSeconds: first.seconds,
+      firstRunLoadedTf: first.stderr.includes("tfjs-loaded=true"),
+      noopProcessSeconds: median(samples.map((s) => s.seconds)),
+      noopRunnerSeconds: last.seconds,
+      noopLoadedTf: samples.some((s) => s.stderr.includes("tfjs-loaded=true")),
+      allCached: Object.values(last.stages).every((s: any) => s.outcome === "cached"),
+      effectImportFloorSeconds: effectFloor(dir)
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const hashBench = async (megabytes: number) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-hash-"))
+  try {
+    const file = path.join(dir, "artifact.bin")
+    const chunk = Buffer.alloc(1 << 20, 0xab)
+    const fd = fs.openSync(file, "w")
+    for (let i = 0; i < megabytes; i++) fs.writeSync(fd, chunk)
+    fs.closeSync(fd)
+    const cache = openStatCache(path.join(dir, "stat.json"))
+    const time = async (f: () => Promise<unknown>) => {
+      const t0 = performance.now()
+      await f()
+      return (performance.now() - t0) / 1000
+    }
+    const cold = await time(() => Effect.runPromise(cache.hash(file)))
+    await Effect.runPromise(cache.save)
+    const reopened = openStatCache(path.join(dir, "stat.json"))
+    const cached = await time(() => Effect.runPromise(reopened.hash(file)))
+    return {
+      megabytes,
+      fullHashSeconds: cold,
+      fullHashMBps: megabytes / cold,
+      statCachedSeconds: cached,
+      statCachedEffectiveMBps: megabytes / cached,
+      statCacheReads: reopened.stats.reads
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const noop = noopBench()
+say(`no-op rerun of a cached ${noop.stages}-stage DAG: ${noop.noopProcessSeconds.toFixed(2)} s whole process (median of 3), ` +
+  `${noop.noopRunnerSeconds.toFixed(3)} s inside the runner; all cached: ${noop.allCached}; loaded tfjs: ${noop.noopLoadedTf}`)
+say(`  (first run: ${noop.firstRunSeconds.toFixed(2)} s, loaded tfjs: ${noop.firstRunLoadedTf}; process importing only effect: ${noop.effectImportFloorSeconds.toFixed(2)} s)`)
+const hashing = await hashBench(256)
+say(`sha256 of a ${hashing.megabytes} MiB artifact: ${hashing.fullHashSeconds.toFixed(2)} s = ${hashing.fullHashMBps.toFixed(0)} MiB/s reading it; ` +
+  `stat-cached: ${(hashing.statCachedSeconds * 1000).toFixed(2)} ms (${hashing.statCacheReads} reads)`)
+if (json) console.log(JSON.stringify({ node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), noop, hashing }, null, 2))

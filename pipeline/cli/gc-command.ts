@@ -1,0 +1,27 @@
+/** `gc [--keep N] [--yes]`: lists (or with --yes deletes) what no kept run or index entry refers to. */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import { applyGc, planGc } from "../gc.ts"
+import { openStore } from "../store.ts"
+import { storeOption } from "./options.ts"
+
+export const gcCommand = () =>
+  Command.make("gc", {
+    store: storeOption,
+    keep: Options.integer("keep").pipe(Options.withDescription("number of newest runs to keep"), Options.withDefault(5)),
+    yes: Options.boolean("yes").pipe(Options.withDescription("really delete (default: only list)"))
+  }, (args) =>
+    Effect.gen(function* () {
+      const store = yield* openStore(args.store)
+      const plan = yield* planGc(store, args.keep)
+      const bytes = plan.objects.reduce((n, o) => n + o.bytes, 0)
+      const verb = args.yes ? "removed" : "would remove"
+      for (const id of plan.runs) yield* Console.log(`${verb} run ${id}`)
+      for (const e of plan.indexEntries) yield* Console.log(`${verb} index ${e.stage}/${e.fingerprint.slice(0, 12)}`)
+      for (const o of plan.objects) yield* Console.log(`${verb} object ${o.hash.slice(0, 12)} (${o.bytes} bytes)`)
+      if (args.yes) yield* applyGc(store, plan)
+      yield* Console.log(`${verb}: ${plan.runs.length} runs, ${plan.indexEntries.length} index entries, ${plan.objects.length} objects (${(bytes / 1048576).toFixed(1)} MiB)${args.yes ? "" : "; pass --yes to delete"}`)
+    })
+  ).pipe(Command.withDescription("remove artifacts no kept run refers to"))

@@ -1,0 +1,111 @@
+/**
+ * Executes one stage into a private temp dir, then commits it: inputs re-hashed before and after,
+ * outputs validated, hashed and moved into objects/, and only then the index entry is written.
+ */
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { StageFailed, type StoreError } from "./errors.ts"
+import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
+import { checkOutput } from "./outputs.ts"
+import type { IndexEntry, InputRecord, OutputRecord } from "./records.ts"
+import type { InputArtifact, StageDefinition } from "./stage.ts"
+import { makeContext, outputFile, runStageBody, type StageHooks } from "./stage-context.ts"
+import { hashFileFromDisk, type StatCache } from "./stat-cache.ts"
+import { runtimeFacts, type Store } from "./store.ts"
+import { runInWorker } from "./worker-process.ts"
+
+export interface StageJob {
+  readonly stage: StageDefinition<any>
+  readonly params: unknown
+  readonly fingerprint: string
+  readonly components: FingerprintComponents
+  readonly inputs: Readonly<Record<string, InputRecord>>
+  readonly runId: string
+  /** What a heavy stage's worker needs to rebuild the stage. */
+  readonly worker: { readonly definitionModule: string; readonly definitionName: string; readonly config: unknown }
+}
+
+const tempDir = (store: Store, label: string) =>
+  Effect.acquireRelease(store.makeTempDir(label), (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+
+/** Every input object must still hash to what the fingerprint says. */
+const checkInputs = (store: Store, cache: StatCache, job: StageJob, when: "before" | "after") =>
+  Effect.forEach(Object.entries(job.inputs), ([name, input]) =>
+    cache.hash(store.objectPath(input.hash)).pipe(
+      Effect.flatMap((actual) =>
+        actual === input.hash
+          ? Effect.void
+          : Effect.fail(new StageFailed({
+            stage: job.stage.name,
+            message: when === "after"
+              ? `input "${name}" (${input.stage}.${input.output}) changed while stage "${job.stage.name}" ran: expected ${input.hash.slice(0, 12)}, found ${actual.slice(0, 12)}; nothing was recorded`
+              : `input "${name}" (${input.stage}.${input.output}) is corrupted in the store: expected ${input.hash.slice(0, 12)}, found ${actual.slice(0, 12)}`,
+            hint: when === "after" ? "stages must treat their inputs as read-only" : `rerun with --force ${input.stage}`,
+            cause_tag: "InputChanged"
+          }))
+      )
+    ), { discard: true })
+
+/** Validates, hashes and commits each declared output. */
+const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<any>, outDir: string) =>
+  Effect.gen(function* () {
+    const outputs: Record<string, OutputRecord> = {}
+    for (const [name, spec] of Object.entries(stage.outputs)) {
+      const file = outputFile(outDir, name)
+      const checked = yield* checkOutput(stage.name, name, spec, file)
+      const hash = yield* Effect.promise(() => hashFileFromDisk(file))
+      const committed = yield* store.commitObject(file, hash)
+      yield* cache.remember(committed, hash)
+      outputs[name] = {
+        hash, bytes: checked.bytes, ...(checked.rows !== undefined ? { rows: checked.rows } : {}),
+        format: spec.format ?? "arrow", extension: spec.extension ?? (spec.format === "file" ? "bin" : "arrow")
+      }
+    }
+    return outputs
+  })
+
+/** Runs the stage (in-process or in a worker) and commits it; returns the new index entry. */
+export const executeStage = (
+  store: Store,
+  cache: StatCache,
+  job: StageJob,
+  hooks: StageHooks
+): Effect.Effect<IndexEntry, StageFailed | StoreError> =>
+  Effect.scoped(Effect.gen(function* () {
+    const dir = yield* tempDir(store, job.stage.name)
+    const outDir = path.join(dir, "out"), scratchDir = path.join(dir, "scratch")
+    fs.mkdirSync(outDir)
+    fs.mkdirSync(scratchDir)
+    const inputs: Record<string, InputArtifact> = {}
+    for (const [name, rec] of Object.entries(job.inputs)) inputs[name] = { ...rec, path: store.objectPath(rec.hash) }
+    const provenance: Record<string, unknown> = {}
+    const collect: StageHooks = { ...hooks, provenance: (facts) => void Object.assign(provenance, facts) }
+
+    yield* checkInputs(store, cache, job, "before")
+    const startedAt = new Date()
+    if (job.stage.heavy) {
+      yield* runInWorker({ type: "start", ...job.worker, stage: job.stage.name, inputs, outputDir: outDir, scratchDir }, collect)
+    } else {
+      yield* runStageBody(job.stage, makeContext(job.stage, job.params, inputs, outDir, scratchDir, collect))
+    }
+    const finishedAt = new Date()
+    yield* checkInputs(store, cache, job, "after")
+    const outputs = yield* commitOutputs(store, cache, job.stage, outDir)
+
+    const entry: IndexEntry = {
+      stage: job.stage.name,
+      fingerprint: job.fingerprint,
+      codeHash: codeHashOf(job.components),
+      components: job.components,
+      inputs: job.inputs,
+      outputs,
+      timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
+      provenance,
+      runId: job.runId,
+      heavy: job.stage.heavy === true,
+      runtime: runtimeFacts()
+    }
+    yield* store.writeIndex(entry)
+    return entry
+  }))

@@ -1,0 +1,191 @@
+/**
+ * Runs the DAG: stages start as soon as their upstream stages have committed (or were reused),
+ * independent ones concurrently up to `concurrency`; a failed stage skips only its descendants.
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as os from "node:os"
+import { executeStage } from "./execute-stage.ts"
+import { StageFailed, type ConfigError, type GraphError, type StoreError } from "./errors.ts"
+import { codeHashOf, fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
+import { selectTargets } from "./graph.ts"
+import { planStages } from "./plan.ts"
+import { silentReporter, type Reporter } from "./progress.ts"
+import type { IndexEntry, InputRecord, RunRecord, StageRunRecord } from "./records.ts"
+import { lookupStage } from "./reuse.ts"
+import type { Session } from "./session.ts"
+import type { StageDefinition } from "./stage.ts"
+import { withStageLock } from "./stage-lock.ts"
+import { newRunId, runtimeFacts } from "./store.ts"
+
+export interface RunOptions {
+  readonly targets?: ReadonlyArray<string>
+  readonly force?: ReadonlyArray<string>
+  readonly dryRun?: boolean
+  readonly concurrency?: number
+  readonly reporter?: Reporter
+}
+
+type Settled = { readonly ok: true; readonly entry: IndexEntry } | { readonly ok: false }
+
+/** Runs (or, with dryRun, plans) the selected stages; the returned record says what happened to each. */
+export const runPipeline = (
+  session: Session<any>,
+  options: RunOptions = {}
+): Effect.Effect<RunRecord, ConfigError | GraphError | StoreError> =>
+  Effect.gen(function* () {
+    const started = new Date()
+    const runId = newRunId()
+    const stages = yield* selectTargets(session.graph, options.targets ?? [])
+    const force = options.force ?? []
+    for (const name of force) yield* selectTargets(session.graph, [name])
+    const records = new Map<string, StageRunRecord>()
+    if (options.dryRun) {
+      for (const plan of yield* planStages(session, stages, force)) {
+        records.set(plan.stage, plan.upToDate
+          ? { outcome: "up-to-date", reasons: [], fingerprint: plan.fingerprint }
+          : { outcome: "would-run", reasons: plan.reasons, fingerprint: plan.fingerprint })
+      }
+    } else {
+      yield* executeAll(session, stages, force, runId, options, records)
+    }
+    yield* session.cache.save
+    const finished = new Date()
+    const record: RunRecord = {
+      runId,
+      pipeline: session.definition.name,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      seconds: (finished.getTime() - started.getTime()) / 1000,
+      ok: [...records.values()].every((r) => r.outcome !== "failed" && r.outcome !== "skipped"),
+      dryRun: options.dryRun === true,
+      profile: session.loaded.profile,
+      config: session.loaded.raw,
+      targets: options.targets ?? [],
+      forced: force,
+      runtime: runtimeFacts(),
+      stages: Object.fromEntries(stages.map((s) => [s.name, records.get(s.name)!]))
+    }
+    if (!options.dryRun) yield* session.store.writeRun(record)
+    return record
+  })
+
+const executeAll = (
+  session: Session<any>,
+  stages: ReadonlyArray<StageDefinition<any>>,
+  force: ReadonlyArray<string>,
+  runId: string,
+  options: RunOptions,
+  records: Map<string, StageRunRecord>
+) =>
+  Effect.gen(function* () {
+    const reporter = options.reporter ?? silentReporter
+    const permits = yield* Effect.makeSemaphore(Math.max(1, options.concurrency ?? os.cpus().length))
+    const settled = new Map<string, Deferred.Deferred<Settled>>()
+    for (const stage of stages) settled.set(stage.name, yield* Deferred.make<Settled>())
+
+    const one = (stage: StageDefinition<any>) =>
+      Effect.gen(function* () {
+        const upstream = [...new Set(Object.values(stage.inputs).map((r) => r.stage))]
+        const results = new Map<string, Settled>()
+        for (const name of upstream) results.set(name, yield* Deferred.await(settled.get(name)!))
+        const failed = upstream.filter((name) => !results.get(name)!.ok)
+        if (failed.length > 0) {
+          const reasons = failed.map((name) => `upstream "${name}" failed`)
+          records.set(stage.name, { outcome: "skipped", reasons })
+          reporter.stageEnd(stage.name, "skipped", reasons.join("; "))
+          return { ok: false } as Settled
+        }
+        const inputs: Record<string, InputRecord> = {}
+        for (const [local, ref] of Object.entries(stage.inputs)) {
+          const entry = (results.get(ref.stage) as { entry: IndexEntry }).entry
+          inputs[local] = { stage: ref.stage, output: ref.output, hash: entry.outputs[ref.output].hash }
+        }
+        return yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, permits, records)
+      }).pipe(
+        Effect.catchAll((error) => {
+          const message = error.message
+          records.set(stage.name, { outcome: "failed", reasons: [message], error: errorFacts(error) })
+          reporter.stageEnd(stage.name, "failed", `${message}${"hint" in error && error.hint ? `\n  hint: ${error.hint}` : ""}`)
+          return Effect.succeed({ ok: false } as Settled)
+        }),
+        Effect.tap((result) => Deferred.succeed(settled.get(stage.name)!, result))
+      )
+
+    yield* Effect.forEach(stages, one, { concurrency: "unbounded", discard: true }).pipe(
+      Effect.ensuring(Effect.sync(() => reporter.close()))
+    )
+  })
+
+const errorFacts = (error: { _tag: string; message: string; hint?: string }) => ({
+  _tag: error._tag === "StageFailed" ? (error as StageFailed).cause_tag : error._tag,
+  message: error.message,
+  ...(error.hint ? { hint: error.hint } : {})
+})
+
+/** Fingerprints a stage, reuses its entry if valid, else takes its lock and computes it. */
+const runOrReuse = (
+  session: Session<any>,
+  stage: StageDefinition<any>,
+  inputs: Record<string, InputRecord>,
+  forced: boolean,
+  runId: string,
+  reporter: Reporter,
+  permits: Effect.Semaphore,
+  records: Map<string, StageRunRecord>
+) =>
+  Effect.gen(function* () {
+    const { store, cache } = session
+    const params = yield* stageParams(stage, session.loaded.config)
+    const inputHashes = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.hash]))
+    const components = yield* fingerprintComponents(stage, params.encoded, inputHashes, cache)
+    const fingerprint = fingerprintOf(components)
+    const base = { fingerprint, codeHash: codeHashOf(components), params: params.encoded, code: components.code }
+    const reuse = (entry: IndexEntry, reasons: Array<string>) => {
+      records.set(stage.name, { outcome: "cached", reasons, ...base, outputs: entry.outputs })
+      reporter.stageEnd(stage.name, "cached", reasons.join("; "))
+      return Effect.gen(function* () {
+        // HEAD tracks the newest successful entry; skip the fsync'd write when it already points here
+        if ((yield* store.readHead(stage.name))?.fingerprint !== entry.fingerprint) yield* store.writeHead(entry)
+        yield* exportOutputs(session, entry)
+        return { ok: true, entry } as Settled
+      })
+    }
+
+    let lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+    if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["fingerprint unchanged"])
+
+    return yield* Effect.scoped(Effect.gen(function* () {
+      yield* withStageLock(store.lockTarget(stage.name, fingerprint), Effect.sync(() =>
+        reporter.log(stage.name, "another run is computing this stage; waiting for it")))
+      if (!forced) {
+        lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+        if (lookup._tag === "Reusable") return yield* reuse(lookup.entry, ["computed by a concurrent run"])
+      }
+      const reasons = forced ? ["forced (--force)"] : [...(lookup as { reasons: ReadonlyArray<string> }).reasons]
+      // a corrupted object must go before the rerun can commit a good copy under the same hash
+      if (lookup._tag === "Stale") for (const hash of lookup.corrupted) yield* store.removeObject(hash)
+      const entry = yield* permits.withPermits(1)(Effect.gen(function* () {
+        reporter.stageStart(stage.name, reasons)
+        return yield* executeStage(store, cache, {
+          stage, params: params.decoded, fingerprint, components, inputs, runId,
+          worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: session.loaded.raw }
+        }, {
+          progress: (done, total, note) => reporter.progress(stage.name, done, total, note),
+          log: (message) => reporter.log(stage.name, message),
+          provenance: () => undefined
+        })
+      }))
+      yield* store.writeHead(entry)
+      yield* exportOutputs(session, entry)
+      records.set(stage.name, { outcome: "ran", reasons, ...base, outputs: entry.outputs, seconds: entry.timings.seconds })
+      reporter.stageEnd(stage.name, "ran", `${entry.timings.seconds.toFixed(2)}s`)
+      return { ok: true, entry } as Settled
+    }))
+  })
+
+
+/** Points latest/<stage>/<output>.<ext> at the entry's objects (no-op when it already does). */
+const exportOutputs = (session: Session<any>, entry: IndexEntry) =>
+  Effect.forEach(Object.entries(entry.outputs), ([name, out]) =>
+    session.store.exportLatest(entry.stage, name, out.extension, out.hash), { discard: true })

@@ -1,0 +1,115 @@
+/**
+ * A stage's fingerprint: sha256 over canonical JSON of its components (runner format, stage name,
+ * encoded params slice, input content hashes, code closure hashes, npm package versions).
+ * The components are kept so `status` can say which one changed.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { canonicalJson, sha256 } from "./canonical-json.ts"
+import { codeFingerprint } from "./code-hash.ts"
+import { describeParseError } from "./config.ts"
+import { ConfigError, type StoreError } from "./errors.ts"
+import type { StageDefinition } from "./stage.ts"
+import type { StatCache } from "./stat-cache.ts"
+
+/** Bumped whenever the meaning of a fingerprint or the layout of the store changes. */
+export const RUNNER_FORMAT = "seed-pipeline/1"
+
+export interface FingerprintComponents {
+  readonly format: string
+  readonly stage: string
+  /** The params slice, encoded by the stage's schema (canonical key order when hashed). */
+  readonly params: unknown
+  /** Local input name -> sha256 of the input artifact's bytes. */
+  readonly inputs: Readonly<Record<string, string>>
+  /** Project-relative source path -> sha256. */
+  readonly code: Readonly<Record<string, string>>
+  /** npm package -> installed version. */
+  readonly packages: Readonly<Record<string, string>>
+}
+
+export const fingerprintOf = (components: FingerprintComponents): string => sha256(canonicalJson(components))
+
+/** Hash of the code closure alone (for display: "code hash"). */
+export const codeHashOf = (components: FingerprintComponents): string =>
+  sha256(canonicalJson({ code: components.code, packages: components.packages }))
+
+export interface StageParams {
+  /** Decoded params handed to `run`. */
+  readonly decoded: unknown
+  /** Encoded params, hashed into the fingerprint. */
+  readonly encoded: unknown
+}
+
+/** Selects, encodes and re-decodes a stage's params slice; errors name the stage and key path. */
+export const stageParams = (stage: StageDefinition<any>, config: unknown): Effect.Effect<StageParams, ConfigError> =>
+  Effect.gen(function* () {
+    const slice = stage.selectParams(config)
+    const encoded = yield* Schema.encodeUnknown(stage.params)(slice).pipe(Effect.mapError((e) => paramsError(stage, e)))
+    const decoded = yield* Schema.decodeUnknown(stage.params)(encoded).pipe(Effect.mapError((e) => paramsError(stage, e)))
+    return { decoded, encoded }
+  })
+
+const paramsError = (stage: StageDefinition<any>, e: import("effect/ParseResult").ParseError) =>
+  new ConfigError({
+    message: `params of stage "${stage.name}" do not match its schema:\n${describeParseError(e)}`,
+    hint: "check the config keys this stage reads (its selectParams slice)"
+  })
+
+/** All fingerprint components of a stage whose input hashes are known. */
+export const fingerprintComponents = (
+  stage: StageDefinition<any>,
+  encodedParams: unknown,
+  inputHashes: Readonly<Record<string, string>>,
+  cache: StatCache
+): Effect.Effect<FingerprintComponents, StoreError> =>
+  codeFingerprint(stage.module, cache).pipe(
+    Effect.map((code) => ({
+      format: RUNNER_FORMAT,
+      stage: stage.name,
+      params: encodedParams,
+      inputs: inputHashes,
+      code: code.files,
+      packages: code.packages
+    }))
+  )
+
+/** Flattens a JSON value to `a.b.0.c -> value` leaves. */
+const flatten = (value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> => {
+  if (value !== null && typeof value === "object" && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out)
+  } else {
+    out[prefix || "(whole)"] = JSON.stringify(value)
+  }
+  return out
+}
+
+const short = (hash: string | undefined): string => (hash ? hash.slice(0, 12) : "(none)")
+
+const diffRecords = (
+  label: string,
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+  render: (v: string | undefined) => string
+): Array<string> => {
+  const lines: Array<string> = []
+  for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    const a = before[key], b = after[key]
+    if (a === b) continue
+    if (a === undefined) lines.push(`${label} ${key} added (${render(b)})`)
+    else if (b === undefined) lines.push(`${label} ${key} removed (was ${render(a)})`)
+    else lines.push(`${label} ${key} changed: ${render(a)} -> ${render(b)}`)
+  }
+  return lines
+}
+
+/** Human lines saying which component changed between two fingerprints, field by field. */
+export const explainChange = (before: FingerprintComponents, after: FingerprintComponents): Array<string> => {
+  const lines: Array<string> = []
+  if (before.format !== after.format) lines.push(`runner format changed: ${before.format} -> ${after.format}`)
+  lines.push(...diffRecords("param", flatten(before.params), flatten(after.params), (v) => v ?? "(none)"))
+  lines.push(...diffRecords("input", before.inputs, after.inputs, short))
+  lines.push(...diffRecords("source file", before.code, after.code, short))
+  lines.push(...diffRecords("package", before.packages, after.packages, (v) => v ?? "(none)"))
+  return lines
+}

@@ -1,0 +1,52 @@
+/**
+ * Read-only planning (for `status` and `run --dry-run`): walks the DAG in order, computing each
+ * stage's fingerprint where its inputs are known, and says whether it is up to date and why not.
+ */
+import * as Effect from "effect/Effect"
+import type { ConfigError, StoreError } from "./errors.ts"
+import { fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
+import type { IndexEntry } from "./records.ts"
+import { lookupStage } from "./reuse.ts"
+import type { Session } from "./session.ts"
+import type { StageDefinition } from "./stage.ts"
+
+export interface StagePlan {
+  readonly stage: string
+  readonly upToDate: boolean
+  /** Field-by-field reasons when stale; empty when up to date. */
+  readonly reasons: ReadonlyArray<string>
+  readonly fingerprint?: string
+  readonly entry?: IndexEntry
+}
+
+/** Plans `stages` (a topologically ordered subset); `force` marks stages stale regardless. */
+export const planStages = (
+  session: Session<any>,
+  stages: ReadonlyArray<StageDefinition<any>>,
+  force: ReadonlyArray<string> = []
+): Effect.Effect<ReadonlyArray<StagePlan>, ConfigError | StoreError> =>
+  Effect.gen(function* () {
+    const { store, cache } = session
+    const known = new Map<string, IndexEntry>()
+    const plans: Array<StagePlan> = []
+    for (const stage of stages) {
+      const staleUpstream = [...new Set(Object.values(stage.inputs).map((r) => r.stage))].filter((s) => !known.has(s))
+      if (staleUpstream.length > 0) {
+        plans.push({ stage: stage.name, upToDate: false, reasons: staleUpstream.map((s) => `upstream "${s}" is stale (its outputs will be recomputed)`) })
+        continue
+      }
+      const params = yield* stageParams(stage, session.loaded.config)
+      const inputHashes = Object.fromEntries(Object.entries(stage.inputs).map(([local, ref]) => [local, known.get(ref.stage)!.outputs[ref.output].hash]))
+      const components = yield* fingerprintComponents(stage, params.encoded, inputHashes, cache)
+      const fingerprint = fingerprintOf(components)
+      const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+      if (lookup._tag === "Reusable" && !force.includes(stage.name)) {
+        known.set(stage.name, lookup.entry)
+        plans.push({ stage: stage.name, upToDate: true, reasons: [], fingerprint, entry: lookup.entry })
+      } else {
+        const reasons = lookup._tag === "Reusable" ? ["forced (--force)"] : lookup.reasons
+        plans.push({ stage: stage.name, upToDate: false, reasons, fingerprint })
+      }
+    }
+    return plans
+  })

@@ -1,0 +1,72 @@
+/**
+ * Deciding whether a stage's cached entry can be reused: the index entry for its fingerprint must
+ * exist and every output object must be present and hash to its recorded value (stat-cached).
+ * Also explains, field by field, why a stage is stale versus its last successful run.
+ */
+import * as Effect from "effect/Effect"
+import type { StoreError } from "./errors.ts"
+import { explainChange, type FingerprintComponents } from "./fingerprint.ts"
+import type { IndexEntry } from "./records.ts"
+import type { StatCache } from "./stat-cache.ts"
+import type { Store } from "./store.ts"
+
+/** Problems with the objects of an entry (missing, or bytes that no longer match their hash). */
+export const verifyEntryObjects = (
+  store: Store,
+  cache: StatCache,
+  entry: IndexEntry
+): Effect.Effect<{ problems: Array<string>; corrupted: Array<string> }, StoreError> =>
+  Effect.gen(function* () {
+    const problems: Array<string> = []
+    const corrupted: Array<string> = []
+    for (const [name, out] of Object.entries(entry.outputs)) {
+      const file = store.objectPath(out.hash)
+      if (!store.hasObject(out.hash)) {
+        problems.push(`output ${name}: object ${out.hash.slice(0, 12)} is missing`)
+        continue
+      }
+      const actual = yield* cache.hash(file)
+      if (actual !== out.hash) {
+        problems.push(`output ${name}: object ${out.hash.slice(0, 12)} is corrupted (its bytes hash to ${actual.slice(0, 12)})`)
+        corrupted.push(out.hash)
+      }
+    }
+    return { problems, corrupted }
+  })
+
+export type Lookup =
+  | { readonly _tag: "Reusable"; readonly entry: IndexEntry }
+  | {
+    readonly _tag: "Stale"
+    readonly reasons: ReadonlyArray<string>
+    /** Hashes of objects whose bytes no longer match: they must be deleted before a rerun recommits them. */
+    readonly corrupted: ReadonlyArray<string>
+  }
+
+/** Looks up a fingerprint; reports why it is stale when it cannot be reused. */
+export const lookupStage = (
+  store: Store,
+  cache: StatCache,
+  stage: string,
+  fingerprint: string,
+  components: FingerprintComponents
+): Effect.Effect<Lookup, StoreError> =>
+  Effect.gen(function* () {
+    const entry = yield* store.readIndex(stage, fingerprint)
+    if (entry) {
+      const { problems, corrupted } = yield* verifyEntryObjects(store, cache, entry)
+      if (problems.length === 0) return { _tag: "Reusable", entry } as const
+      return { _tag: "Stale", reasons: problems, corrupted } as const
+    }
+    return { _tag: "Stale", reasons: yield* whyStale(store, stage, components), corrupted: [] } as const
+  })
+
+/** Compares with the stage's last successful run (HEAD) field by field. */
+export const whyStale = (store: Store, stage: string, components: FingerprintComponents): Effect.Effect<Array<string>, StoreError> =>
+  store.readHead(stage).pipe(
+    Effect.map((head) => {
+      if (!head) return ["never ran"]
+      const changes = explainChange(head.components, components)
+      return changes.length > 0 ? changes : ["no entry for this fingerprint (it was collected or never completed)"]
+    })
+  )

@@ -1,0 +1,24 @@
+/** Messages between the runner and a heavy stage's worker process (over Node IPC). */
+import type { InputArtifact } from "./stage.ts"
+
+/** Set in a worker's environment; `runCli` does nothing there, so a definition module may also be the entry point. */
+export const WORKER_ENV = "PIPELINE_WORKER"
+
+export interface StartMessage {
+  readonly type: "start"
+  readonly definitionModule: string
+  readonly definitionName: string
+  /** The merged, undecoded config; the worker decodes it with the definition's schema. */
+  readonly config: unknown
+  readonly stage: string
+  readonly inputs: Readonly<Record<string, InputArtifact>>
+  readonly outputDir: string
+  readonly scratchDir: string
+}
+
+export type WorkerMessage =
+  | { readonly type: "progress"; readonly done: number; readonly total: number; readonly note?: string }
+  | { readonly type: "log"; readonly message: string }
+  | { readonly type: "provenance"; readonly facts: Record<string, unknown> }
+  | { readonly type: "done" }
+  | { readonly type: "failed"; readonly error: { readonly _tag: string; readonly message: string; readonly hint?: string } }

@@ -1,0 +1,58 @@
+/**
+ * Entry point of a heavy stage's worker process: re-imports the pipeline definition, decodes the
+ * config it is sent, finds the stage by name, runs it and streams progress back over IPC.
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { decodeConfig } from "./config.ts"
+import { stageParams } from "./fingerprint.ts"
+import type { PipelineDefinition } from "./stage.ts"
+import { makeContext, runStageBody } from "./stage-context.ts"
+import type { StartMessage, WorkerMessage } from "./worker-protocol.ts"
+
+const send = (message: WorkerMessage): Promise<void> =>
+  new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()))
+
+const isDefinition = (value: unknown, name: string): value is PipelineDefinition =>
+  typeof value === "object" && value !== null &&
+  typeof (value as PipelineDefinition).stages === "function" && (value as PipelineDefinition).name === name
+
+const findDefinition = async (moduleUrl: string, name: string): Promise<PipelineDefinition> => {
+  const mod = (await import(moduleUrl)) as Record<string, unknown>
+  const found = Object.values(mod).find((v) => isDefinition(v, name))
+  if (!found) throw new Error(`module ${moduleUrl} exports no pipeline definition named "${name}"`)
+  return found
+}
+
+const runStage = (start: StartMessage) =>
+  Effect.gen(function* () {
+    const definition = yield* Effect.promise(() => findDefinition(start.definitionModule, start.definitionName))
+    const config = yield* decodeConfig(definition, start.config)
+    const stage = definition.stages(config).find((s) => s.name === start.stage)
+    if (!stage) return yield* Effect.dieMessage(`the definition declares no stage "${start.stage}" for this config`)
+    const params = yield* stageParams(stage, config)
+    const ctx = makeContext(stage, params.decoded, start.inputs, start.outputDir, start.scratchDir, {
+      progress: (done, total, note) => void send({ type: "progress", done, total, note }),
+      log: (message) => void send({ type: "log", message }),
+      provenance: (facts) => void send({ type: "provenance", facts })
+    })
+    yield* runStageBody(stage, ctx)
+  })
+
+process.once("message", (start: StartMessage) => {
+  Effect.runPromiseExit(runStage(start)).then(async (exit) => {
+    if (exit._tag === "Success") {
+      await send({ type: "done" })
+    } else {
+      const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
+      await send({
+        type: "failed",
+        error: failure
+          ? { _tag: failure._tag === "StageFailed" ? failure.cause_tag : failure._tag, message: failure.message, hint: failure.hint }
+          : { _tag: "WorkerCrash", message: `worker for "${start.stage}" crashed: ${Cause.pretty(exit.cause)}` }
+      })
+    }
+    process.disconnect()
+  })
+})
