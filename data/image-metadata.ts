@@ -1,0 +1,43 @@
+/**
+ * The `seed` schema metadata of an image table: provenance that travels inside the Arrow file,
+ * decoded with a Schema on read so a foreign or damaged file fails with a clear error.
+ */
+import * as Schema from "effect/Schema"
+
+export const SourceFile = Schema.Struct({
+  /** Path as configured (or a class folder for image-folder sources). */
+  path: Schema.String,
+  sha256: Schema.String,
+  bytes: Schema.Number
+})
+export type SourceFile = typeof SourceFile.Type
+
+/**
+ * How a split table was cut from its ingest table. Only this split's own ratio is recorded, so a
+ * ratio change elsewhere that leaves this split's rows alone leaves its file byte-identical.
+ */
+export const SplitInfo = Schema.Struct({
+  name: Schema.Literal("train", "val", "test"),
+  ratio: Schema.Number,
+  seed: Schema.Number,
+  inputRows: Schema.Number
+})
+export type SplitInfo = typeof SplitInfo.Type
+
+export const ImageTableMetadata = Schema.Struct({
+  kind: Schema.Literal("images"),
+  source: Schema.String,
+  shape: Schema.Tuple(Schema.Int, Schema.Int, Schema.Int),
+  classNames: Schema.Array(Schema.String),
+  rows: Schema.Int,
+  /** Rows per class index, length = classNames.length. */
+  classCounts: Schema.Array(Schema.Int),
+  sourceFiles: Schema.Array(SourceFile),
+  /** Source-specific facts (generator params, skipped rows, duplicates...). */
+  notes: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  split: Schema.optional(SplitInfo)
+})
+export type ImageTableMetadata = typeof ImageTableMetadata.Type
+
+/** Bytes per image row. */
+export const rowBytesOf = (shape: readonly [number, number, number]): number => shape[0] * shape[1] * shape[2]

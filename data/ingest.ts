@@ -1,0 +1,89 @@
+/**
+ * Ingest: opens the configured source, applies `limitPerClass` (the first N of each class in
+ * source order), and streams the kept rows into an image table whose metadata is complete before
+ * the first pixel is written. On any error the partial file is removed: no artifact appears.
+ */
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type { DatasetConfig } from "../schemas/dataset.ts"
+import { EmptyDataset, toDataError, type DataError } from "./errors.ts"
+import type { ImageTableMetadata } from "./image-metadata.ts"
+import { makeBatchBuffer } from "./batch-buffer.ts"
+import { defaultBatchRows, type ImageSource } from "./image-source.ts"
+import { makeImageTableWriter } from "./image-table.ts"
+import { openImageSource } from "./open-source.ts"
+
+/** Which rows survive `limitPerClass`, and the resulting class counts. */
+export const selectRows = (labels: Uint8Array, classes: number, limitPerClass?: number) => {
+  const counts = new Array<number>(classes).fill(0)
+  if (limitPerClass === undefined) {
+    for (const l of labels) counts[l]++
+    return { keep: undefined, counts, rows: labels.length }
+  }
+  const keep = new Uint8Array(labels.length)
+  let rows = 0
+  for (let i = 0; i < labels.length; i++)
+    if (counts[labels[i]] < limitPerClass) {
+      counts[labels[i]]++
+      keep[i] = 1
+      rows++
+    }
+  return { keep, counts, rows }
+}
+
+/** The table metadata for a source and its kept rows. */
+const metadataFor = (source: ImageSource, rows: number, classCounts: ReadonlyArray<number>): ImageTableMetadata => ({
+  kind: "images",
+  source: source.source,
+  shape: [source.shape[0], source.shape[1], source.shape[2]],
+  classNames: [...source.classNames],
+  rows,
+  classCounts: [...classCounts],
+  sourceFiles: [...source.sourceFiles],
+  ...(source.notes ? { notes: { ...source.notes } } : {})
+})
+
+export interface IngestOptions {
+  readonly batchRows?: number
+  readonly onProgress?: (done: number, total: number) => Effect.Effect<void>
+}
+
+/** Writes the configured dataset to `outPath` as an image table; returns its metadata. */
+export const ingestDataset = (
+  config: DatasetConfig,
+  outPath: string,
+  options: IngestOptions = {}
+): Effect.Effect<ImageTableMetadata, DataError> =>
+  Effect.gen(function* () {
+    const where = "path" in config && config.path !== undefined ? config.path : config.source
+    const source = yield* Effect.try({ try: () => openImageSource(config, options.batchRows), catch: toDataError(where) })
+    const { keep, counts, rows } = selectRows(source.labels, source.classNames.length, config.limitPerClass)
+    if (rows === 0)
+      return yield* Effect.fail(
+        new EmptyDataset({ path: where, message: `${where}: the dataset is empty (0 images)`, hint: "check the source folder/files" })
+      )
+    const metadata = metadataFor(source, rows, counts)
+    const rowBytes = metadata.shape[0] * metadata.shape[1] * metadata.shape[2]
+    const progress = options.onProgress ?? (() => Effect.void)
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const writer = yield* makeImageTableWriter(outPath, metadata)
+        const buffer = makeBatchBuffer(writer, rowBytes, options.batchRows ?? defaultBatchRows)
+        let read = 0
+        let id = 0
+        yield* Stream.fromAsyncIterable(source.batches(keep), toDataError(where)).pipe(
+          Stream.runForEach((batch) =>
+            Effect.gen(function* () {
+              for (let r = 0; r < batch.count; r++)
+                if ((!keep || keep[read + r]) && buffer.push(id++, batch.labels[r], batch.pixels, r * rowBytes)) yield* buffer.flush
+              read += batch.count
+              yield* progress(read, source.labels.length)
+            })
+          )
+        )
+        yield* buffer.flush
+        yield* writer.commit
+      })
+    )
+    return metadata
+  })

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { ingestDataset } from "../../data/ingest.ts"
+import { readImageMetadata, readImageTable } from "../../data/image-table.ts"
+import { splitStage } from "../../stages/split.ts"
+import { runStageDirectly } from "../support/run-stage.ts"
+import { tempDir } from "../data/fixtures.ts"
+
+/** An ingested synthetic table with unequal classes (limitPerClass cuts nothing; perClass differs by seed only). */
+const ingested = async () => {
+  const dir = tempDir("split-in")
+  const file = path.join(dir, "images.arrow")
+  await Effect.runPromise(ingestDataset({ source: "synthetic", perClass: 97, size: 10, seed: 1 }, file))
+  return file
+}
+
+const run = (params: unknown, input: string, outDir: string) =>
+  Effect.runPromise(Effect.either(runStageDirectly(splitStage, params, { images: input }, outDir)))
+
+const files = (dir: string) => fs.readdirSync(dir).filter((f) => !f.startsWith(".scratch")).sort()
+
+describe("split stage", () => {
+  it("declares its input and three outputs", () => {
+    expect(splitStage.inputs).toEqual({ images: { stage: "ingest", output: "images" } })
+    expect(Object.keys(splitStage.outputs)).toEqual(["train", "val", "test"])
+    expect(splitStage.selectParams({ dataset: {}, split: { train: 0.5 } })).toEqual({ train: 0.5 })
+  })
+
+  it("splits every class in proportion, partitions the ids, and records per-split class counts", async () => {
+    const input = await ingested()
+    const out = tempDir("split-out")
+    expect((await run({ seed: 3 }, input, out))._tag).toBe("Right")
+    expect(files(out)).toEqual(["test", "train", "val"])
+    const sets = await Promise.all(["train", "val", "test"].map((s) => readImageTable(path.join(out, s))))
+    expect(sets.map((s) => s.count)).toEqual([780, 90, 100])
+    const ids = sets.flatMap((s) => Array.from(s.ids)).sort((a, b) => a - b)
+    expect(ids).toEqual(Array.from({ length: 970 }, (_, i) => i))
+    const whole = await readImageTable(input)
+    for (const s of sets)
+      for (let r = 0; r < s.count; r++) {
+        const id = s.ids[r]
+        expect(s.labels[r]).toBe(whole.labels[id])
+        if (r % 50 === 0) expect(Buffer.from(s.pixels.subarray(r * 100, (r + 1) * 100)).equals(Buffer.from(whole.pixels.subarray(id * 100, (id + 1) * 100)))).toBe(true)
+      }
+    const train = await readImageMetadata(path.join(out, "train"))
+    expect(train.classCounts).toEqual(new Array(10).fill(78))
+    expect(train.split).toEqual({ name: "train", ratio: 0.8, seed: 3, inputRows: 970 })
+    expect((await readImageMetadata(path.join(out, "val"))).classCounts).toEqual(new Array(10).fill(9))
+    expect((await readImageMetadata(path.join(out, "test"))).classCounts).toEqual(new Array(10).fill(10))
+  })
+
+  it("is byte-identical for the same seed, different for another, and keeps train when only val/test shift", async () => {
+    const input = await ingested()
+    const [a, b, c, d] = [tempDir("s"), tempDir("s"), tempDir("s"), tempDir("s")]
+    await run({ seed: 1 }, input, a)
+    await run({ seed: 1 }, input, b)
+    await run({ seed: 2 }, input, c)
+    await run({ seed: 1, val: 0.05, test: 0.15 }, input, d)
+    const same = (x: string, y: string, name: string) => fs.readFileSync(path.join(x, name)).equals(fs.readFileSync(path.join(y, name)))
+    for (const name of ["train", "val", "test"]) expect(same(a, b, name)).toBe(true)
+    expect(same(a, c, "train")).toBe(false)
+    expect(same(a, d, "train")).toBe(true)
+    expect(same(a, d, "test")).toBe(false)
+  })
+
+  it.each([
+    [{ train: 0.9, val: -0.1, test: 0.2 }, /split ratios must be >= 0: val = -0.1/],
+    [{ train: 0.8, val: 0.1, test: 0.2 }, /split ratios must sum to 1: train 0.8 \+ val 0.1 \+ test 0.2/]
+  ])("rejects ratios %j with a clear error and writes nothing", async (ratios, message) => {
+    const input = await ingested()
+    const out = tempDir("split-bad")
+    const result = await run({ ...ratios, seed: 0 }, input, out)
+    expect(result._tag).toBe("Left")
+    expect(String((result as { left: { message: string } }).left.message)).toMatch(message)
+    expect(files(out)).toEqual([])
+  })
+
+  it("names an input that is not an image table, and writes nothing", async () => {
+    const dir = tempDir("split-bad")
+    const junk = path.join(dir, "junk.arrow")
+    fs.writeFileSync(junk, "garbage")
+    const out = tempDir("split-bad-out")
+    const result = await run({ seed: 0 }, junk, out)
+    expect((result as { left: { message: string } }).left.message).toContain(junk)
+    expect(files(out)).toEqual([])
+  })
+})
