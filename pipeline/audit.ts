@@ -62,7 +62,7 @@ export interface RerunReport {
   readonly reproducible: boolean
   /** Whether the current code/params still give the recorded fingerprint. */
   readonly sameFingerprint: boolean
-  readonly outputs: ReadonlyArray<{ readonly output: string; readonly recorded: string; readonly rerun: string }>
+  readonly outputs: ReadonlyArray<{ readonly output: string; readonly recorded: string; readonly rerun: string; readonly volatile: boolean }>
 }
 
 /** Re-executes `stageName` of `run` in a fresh scratch store with the same input objects. */
@@ -97,10 +97,12 @@ export const rerunStage = (
       stage, params: params.decoded, fingerprint: fingerprintOf(components), components, inputs: entry.inputs, runId: `audit-${run.runId}`,
       worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: run.config }
     }, { progress: () => undefined, log: () => undefined, provenance: () => undefined })
-    const outputs = Object.entries(entry.outputs).map(([output, o]) => ({ output, recorded: o.hash, rerun: fresh.outputs[output]?.hash ?? "(missing)" }))
+    const outputs = Object.entries(entry.outputs).map(([output, o]) =>
+      ({ output, recorded: o.hash, rerun: fresh.outputs[output]?.hash ?? "(missing)", volatile: o.volatile === true }))
     return {
       stage: stageName,
-      reproducible: outputs.every((o) => o.recorded === o.rerun),
+      // timings differ on every run; everything else must come back byte-identical
+      reproducible: outputs.every((o) => o.volatile || o.recorded === o.rerun),
       sameFingerprint: fingerprintOf(components) === entry.fingerprint,
       outputs
     }

@@ -59,7 +59,9 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
       yield* cache.remember(committed, hash)
       outputs[name] = {
         hash, bytes: checked.bytes, ...(checked.rows !== undefined ? { rows: checked.rows } : {}),
-        format: spec.format ?? "arrow", extension: spec.extension ?? (spec.format === "file" ? "bin" : "arrow")
+        format: spec.format ?? "arrow", extension: spec.extension ?? (spec.format === "file" ? "bin" : "arrow"),
+        ...(spec.fileName ? { fileName: spec.fileName } : {}),
+        ...(spec.volatile ? { volatile: true } : {})
       }
     }
     return outputs

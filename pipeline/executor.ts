@@ -185,7 +185,7 @@ const runOrReuse = (
   })
 
 
-/** Points latest/<stage>/<output>.<ext> at the entry's objects (no-op when it already does). */
+/** Points latest/<stage>/<file> at the entry's objects (no-op when it already does). */
 const exportOutputs = (session: Session<any>, entry: IndexEntry) =>
   Effect.forEach(Object.entries(entry.outputs), ([name, out]) =>
-    session.store.exportLatest(entry.stage, name, out.extension, out.hash), { discard: true })
+    session.store.exportLatest(entry.stage, out.fileName ?? `${name}.${out.extension}`, out.hash), { discard: true })

@@ -8,6 +8,10 @@ export interface OutputRecord {
   readonly rows?: number
   readonly format: "arrow" | "file"
   readonly extension: string
+  /** Name of its export under latest/<stage>/. */
+  readonly fileName?: string
+  /** Holds run measurements (timings): not expected to be byte-identical on a rerun. */
+  readonly volatile?: boolean
 }
 
 export interface InputRecord {

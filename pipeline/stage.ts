@@ -20,6 +20,13 @@ export interface OutputSpec {
   readonly format?: "arrow" | "file"
   /** File extension used when the output is exported to `latest/` (default "arrow"). */
   readonly extension?: string
+  /** File name under `latest/<stage>/` (default `<output>.<extension>`), e.g. "report.md". */
+  readonly fileName?: string
+  /**
+   * The output records measurements of the run itself (wall times, images/s), so identical reruns
+   * give other bytes. `audit --rerun` lists it apart and does not count it against reproducibility.
+   */
+  readonly volatile?: boolean
   /** Expected Arrow schema: field names in order; the runner rejects an output that differs. */
   readonly fields?: ReadonlyArray<string>
 }

@@ -52,7 +52,8 @@ export interface Store {
   readonly listRunIds: () => Effect.Effect<ReadonlyArray<string>, StoreError>
   readonly readRun: (runId: string) => Effect.Effect<RunRecord | undefined, StoreError>
   readonly removeRun: (runId: string) => Effect.Effect<void, StoreError>
-  readonly exportLatest: (stage: string, output: string, extension: string, hash: string) => Effect.Effect<void, StoreError>
+  /** Hard-links (or copies) object `hash` to latest/<stage>/<fileName>, replacing it atomically. */
+  readonly exportLatest: (stage: string, fileName: string, hash: string) => Effect.Effect<void, StoreError>
   /** A fresh private temp directory inside the store (same filesystem as objects/). */
   readonly makeTempDir: (label: string) => Effect.Effect<string, StoreError>
   readonly lockTarget: (stage: string, fingerprint: string) => string
@@ -133,9 +134,9 @@ const makeStore = (root: string): Store => {
     attempt("cannot list index", () =>
       fs.readdirSync(path.join(root, "index")).map((d) => decodeURIComponent(d)))
 
-  const exportLatest = (stage: string, output: string, extension: string, hash: string) =>
-    attempt(`cannot export latest ${stage}.${output}`, () => {
-      const dest = path.join(root, "latest", safeName(stage), `${output}.${extension}`)
+  const exportLatest = (stage: string, fileName: string, hash: string) =>
+    attempt(`cannot export latest ${stage}/${fileName}`, () => {
+      const dest = path.join(root, "latest", safeName(stage), safeName(fileName))
       if (sameFile(dest, objectPath(hash))) return
       fs.mkdirSync(path.dirname(dest), { recursive: true })
       const tmp = tempNameFor(dest)

@@ -28,7 +28,7 @@ export const auditCommand = (definition: PipelineDefinition<any>) =>
         for (const p of report.problems) yield* Console.log(`  - ${p}`)
         if (rerun) {
           yield* Console.log(`rerun of ${rerun.stage}: ${rerun.reproducible ? "reproducible" : "NOT reproducible"}${rerun.sameFingerprint ? "" : " (note: code or params changed since that run)"}`)
-          for (const o of rerun.outputs) yield* Console.log(`  ${o.output}: recorded ${o.recorded.slice(0, 12)}, rerun ${o.rerun.slice(0, 12)}${o.recorded === o.rerun ? "" : "  DIFFERENT"}`)
+          for (const o of rerun.outputs) yield* Console.log(`  ${o.output}: recorded ${o.recorded.slice(0, 12)}, rerun ${o.rerun.slice(0, 12)}${o.recorded === o.rerun ? "" : o.volatile ? "  differs (volatile: holds run timings)" : "  DIFFERENT"}`)
         }
       }
       if (report.problems.length > 0 || (rerun && !rerun.reproducible)) {
