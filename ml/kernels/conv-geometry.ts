@@ -1,0 +1,80 @@
+/** The geometry of an NHWC 2-D convolution as the gradient kernels need it, with clear errors for what they do not support. */
+import * as Data from "effect/Data"
+import * as tf from "@tensorflow/tfjs-core"
+
+/** A convolution the project's wasm gradient kernels cannot compute. */
+export class UnsupportedConvolution extends Data.TaggedError("UnsupportedConvolution")<{
+  readonly message: string
+  readonly hint?: string
+}> {}
+
+export interface ConvGeometry {
+  readonly batch: number
+  readonly inHeight: number
+  readonly inWidth: number
+  readonly inChannels: number
+  readonly outHeight: number
+  readonly outWidth: number
+  readonly outChannels: number
+  readonly filterHeight: number
+  readonly filterWidth: number
+  readonly strideHeight: number
+  readonly strideWidth: number
+  readonly padTop: number
+  readonly padLeft: number
+}
+
+interface ConvAttrs {
+  readonly strides: number | [number, number]
+  readonly pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding
+  readonly dataFormat?: "NHWC" | "NCHW"
+  readonly dimRoundingMode?: "floor" | "round" | "ceil"
+  readonly dilations?: number | [number, number]
+}
+
+/** Computes the geometry from the forward shapes and the kernel's attrs; throws UnsupportedConvolution for NCHW or dilation > 1. */
+export const convGeometry = (
+  kernel: string,
+  inShape: ReadonlyArray<number>,
+  filterShape: ReadonlyArray<number>,
+  attrs: ConvAttrs
+): ConvGeometry => {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== "NHWC") {
+    throw new UnsupportedConvolution({
+      message: `${kernel} (seed wasm kernel): dataFormat ${attrs.dataFormat} is not supported`,
+      hint: "use NHWC (channels last) tensors"
+    })
+  }
+  const dilations = attrs.dilations ?? 1
+  if (!tf.backend_util.tupleValuesAreOne(dilations)) {
+    throw new UnsupportedConvolution({
+      message: `${kernel} (seed wasm kernel): dilation ${JSON.stringify(dilations)} is not supported`,
+      hint: "use dilation 1, or run this model on the cpu backend"
+    })
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast"
+  )
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Registers tfjs-core's gradient functions. The package's CommonJS entry (the one tfjs-backend-cpu
+ * and -wasm load) ships no gradients: only the `@tensorflow/tfjs` umbrella registers them, and its
+ * ESM `dist/register_all_gradients.js` cannot be imported by Node directly (extensionless imports).
+ * So it is bundled once with esbuild into memory and imported from a data: URL. The bundled copy
+ * shares the engine and both registries with the CommonJS copy: tfjs keeps them on globalThis.
+ */
+import * as tf from "@tensorflow/tfjs-core"
+import { createRequire } from "node:module"
+
+const require = createRequire(import.meta.url)
+
+let pending: Promise<void> | undefined
+
+const bundleAndImport = async (): Promise<void> => {
+  const esbuild = await import("esbuild")
+  const entry = require.resolve("@tensorflow/tfjs-core/dist/register_all_gradients.js")
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    write: false,
+    logLevel: "silent"
+  })
+  const code = result.outputFiles[0].text
+  await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)
+}
+
+/** Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. */
+export const registerCoreGradients = (): Promise<void> => {
+  if (tf.getGradient(tf.Conv2D) !== undefined) return Promise.resolve()
+  pending ??= bundleAndImport()
+  return pending
+}

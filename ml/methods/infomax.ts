@@ -1,0 +1,95 @@
+/**
+ * Deep InfoMax (Hjelm et al. 2019). The global vector is the encoder's embedding; the local map is
+ * an intermediate block's output. Encode-and-dot discriminators score (local, global) pairs and
+ * the JSD estimator takes positives from the same image and negatives from the rest of the batch.
+ * Loss = -(alpha * global MI + beta * local MI) + gamma * adversarial prior matching (uniform prior).
+ */
+import * as tf from "@tensorflow/tfjs-core"
+import type { InfomaxMethod } from "../../schemas/methods.ts"
+import { resolveBlock } from "../encoder.ts"
+import { addDense, dense, type ParamSet } from "../weights.ts"
+import type { MethodContext, TrainableMethod } from "./method.ts"
+
+/**
+ * JSD mutual-information estimate from scores [B, K, B]: entry (i, k, j) scores local feature k of
+ * image i against the global vector of image j; pairs with i = j are positives.
+ * E_pos[-softplus(-s)] - E_neg[softplus(s)]: -2 log 2 at chance, approaching 0 as the scores separate.
+ */
+export const jsdMiEstimate = (scores: tf.Tensor3D): tf.Scalar =>
+  tf.tidy(() => {
+    const [b, k] = scores.shape
+    const positiveMask = tf.reshape(tf.eye(b), [b, 1, b])
+    const negativeMask = tf.sub(1, positiveMask)
+    const positive = tf.div(tf.sum(tf.mul(tf.neg(tf.softplus(tf.neg(scores))), positiveMask)), b * k)
+    const negative = tf.div(tf.sum(tf.mul(tf.softplus(scores), negativeMask)), Math.max(1, b * k * (b - 1)))
+    return tf.sub(positive, negative) as tf.Scalar
+  })
+
+/**
+ * Pair scores [B, K, B] of K local codes per image [B, K, D] against global codes [B, D], divided by
+ * sqrt(D) so freshly initialised codes start near chance instead of saturating the softplus.
+ */
+export const pairScores = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Tensor3D => {
+  const [b, k, d] = local.shape
+  const dots = tf.matMul(tf.reshape(local, [b * k, d]), global, false, true)
+  return tf.reshape(tf.div(dots, Math.sqrt(d)), [b, k, b])
+}
+
+/** Gradient reversal: identity forward, negated gradient backward (one-step adversarial training). */
+const reverseGradient = tf.customGrad((...inputs) => ({
+  value: tf.clone(inputs[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.neg(dy)
+}))
+
+/** A two-layer MLP with a linear shortcut, as DIM uses for its encode-and-dot discriminators. */
+const addCodeNet = (heads: ParamSet, prefix: string, inDim: number, outDim: number, context: MethodContext) => {
+  addDense(heads, `${prefix}.hidden`, inDim, outDim, context.rng)
+  addDense(heads, `${prefix}.out`, outDim, outDim, context.rng)
+  addDense(heads, `${prefix}.shortcut`, inDim, outDim, context.rng)
+  return (x: tf.Tensor2D): tf.Tensor2D =>
+    tf.add(dense(heads, `${prefix}.out`, tf.relu(dense(heads, `${prefix}.hidden`, x))), dense(heads, `${prefix}.shortcut`, x))
+}
+
+export const makeInfomax = (config: InfomaxMethod, context: MethodContext): TrainableMethod => {
+  const spec = context.encoder.spec
+  const localBlock = resolveBlock(spec, config.localLayer)
+  const [mh, mw, mc] = spec.blockShapes[localBlock]
+  const e = spec.embeddingDim
+  const d = config.discriminatorDim
+  const heads: ParamSet = new Map()
+  const localCode = addCodeNet(heads, "local.localCode", mc, d, context)
+  const globalCode = addCodeNet(heads, "local.globalCode", e, d, context)
+  const globalPair = config.alpha > 0
+    ? { map: addCodeNet(heads, "global.mapCode", mh * mw * mc, d, context), vec: addCodeNet(heads, "global.globalCode", e, d, context) }
+    : undefined
+  if (config.gamma > 0) {
+    addDense(heads, "prior.hidden", e, d, context.rng)
+    addDense(heads, "prior.out", d, 1, context.rng)
+  }
+  const priorRng = context.rng.fork("prior-samples")
+  const priorLogits = (x: tf.Tensor2D) => dense(heads, "prior.out", tf.relu(dense(heads, "prior.hidden", x)))
+
+  return {
+    views: 1,
+    heads,
+    loss: ({ views }) => {
+      const { blocks, embedding } = context.encoder.apply(views[0])
+      const b = embedding.shape[0]
+      const localMap = blocks[localBlock]
+      const locals = tf.reshape(localCode(tf.reshape(localMap, [b * mh * mw, mc])), [b, mh * mw, d]) as tf.Tensor3D
+      let loss = tf.mul(-config.beta, jsdMiEstimate(pairScores(locals, globalCode(embedding))))
+      if (globalPair !== undefined) {
+        const mapCode = tf.reshape(globalPair.map(tf.reshape(localMap, [b, mh * mw * mc])), [b, 1, d]) as tf.Tensor3D
+        loss = tf.sub(loss, tf.mul(config.alpha, jsdMiEstimate(pairScores(mapCode, globalPair.vec(embedding)))))
+      }
+      if (config.gamma > 0) {
+        // The discriminator learns prior (1) vs encoder (0); reversed gradients push the encoder to fool it.
+        const prior = tf.randomUniform([b, e], 0, 1, "float32", priorRng.seed32()) as tf.Tensor2D
+        const fake = reverseGradient(tf.sigmoid(embedding)) as tf.Tensor2D
+        const discriminator = tf.add(tf.mean(tf.softplus(tf.neg(priorLogits(prior)))), tf.mean(tf.softplus(priorLogits(fake))))
+        loss = tf.add(loss, tf.mul(config.gamma, discriminator))
+      }
+      return loss as tf.Scalar
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * One method's pretraining, end to end in memory: build the shared encoder from the seed, train it
+ * with the method's loss (baselines: no training, or pixels only), then embed every split frozen.
+ * Every method starts from the same encoder init, so the random-encoder baseline is their common start.
+ */
+import * as Effect from "effect/Effect"
+import type { ImageSet } from "../data/image-set.ts"
+import type { AugmentConfig, EncoderConfig, MethodConfig, TrainingConfig } from "../schemas/methods.ts"
+import { embedFrozen, rawPixelEmbeddings, type EncoderMutated, type Embeddings } from "./embed.ts"
+import { makeEncoder } from "./encoder.ts"
+import { makeMethod } from "./methods/registry.ts"
+import { makeRng } from "./random.ts"
+import { snapshotParams, type NamedWeights } from "./tables/weights.ts"
+import { trainLoop, type EpochRecord, type TrainingDiverged } from "./train-loop.ts"
+import { disposeParams } from "./weights.ts"
+
+export interface PretrainOptions {
+  readonly seed: number
+  readonly method: MethodConfig
+  readonly encoder: EncoderConfig
+  readonly training: TrainingConfig
+  readonly augment: AugmentConfig
+  readonly splits: { readonly train: ImageSet; readonly val: ImageSet; readonly test: ImageSet }
+  readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
+}
+
+export interface PretrainResult {
+  readonly weights: ReadonlyArray<NamedWeights>
+  readonly history: ReadonlyArray<EpochRecord>
+  readonly embeddings: { readonly train: Embeddings; readonly val: Embeddings; readonly test: Embeddings }
+}
+
+/** Trains (when the kind trains) and embeds; tensors are released whatever happens. */
+export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult, TrainingDiverged | EncoderMutated> => {
+  const { method, splits } = options
+  if (method.kind === "raw-pixels") {
+    return Effect.succeed({
+      weights: [],
+      history: [],
+      embeddings: { train: rawPixelEmbeddings(splits.train), val: rawPixelEmbeddings(splits.val), test: rawPixelEmbeddings(splits.test) }
+    })
+  }
+  const rng = makeRng(options.seed)
+  return Effect.scoped(
+    Effect.gen(function* () {
+      const encoder = yield* Effect.acquireRelease(
+        Effect.sync(() => makeEncoder(options.encoder, splits.train.shape, rng.fork("encoder-init"))),
+        (e) => Effect.sync(() => disposeParams(e.params))
+      )
+      let history: ReadonlyArray<EpochRecord> = []
+      if (method.kind !== "random-encoder") {
+        const trainable = yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            makeMethod(method, { encoder, rng: rng.fork(`heads:${method.kind}`), classCount: splits.train.classNames.length })
+          ),
+          (m) => Effect.sync(() => disposeParams(m.heads))
+        )
+        history = yield* trainLoop({
+          images: splits.train,
+          encoder,
+          method: trainable,
+          epochs: method.epochs ?? options.training.epochs,
+          batchSize: options.training.batchSize,
+          learningRate: method.learningRate ?? options.training.learningRate,
+          augment: options.augment,
+          rng: rng.fork("train"),
+          maxImages: options.training.maxTrainImages,
+          onStep: options.onStep,
+          label: `pretrain:${method.name}`
+        })
+      }
+      const [train, val, test] = yield* embedFrozen(encoder, [splits.train, splits.val, splits.test], options.training.batchSize)
+      return { weights: snapshotParams(encoder.params), history, embeddings: { train, val, test } }
+    })
+  )
+}

@@ -1,0 +1,132 @@
+/**
+ * The one training loop every trainable method shares: a seeded data feed (optional subset,
+ * per-epoch shuffle, fixed-size batches, fresh augmented views per batch), Adam over the encoder
+ * and the method's heads, per-epoch history, and a divergence check on every step.
+ */
+import * as tf from "@tensorflow/tfjs-core"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import type { AugmentConfig } from "../schemas/methods.ts"
+import type { ImageSet } from "../data/image-set.ts"
+import { augmentImages } from "./augment.ts"
+import type { Encoder } from "./encoder.ts"
+import type { TrainableMethod } from "./methods/method.ts"
+import { permutation, type Rng } from "./random.ts"
+
+/** The loss became NaN/Infinity or blew up: the stage stops and writes nothing. */
+export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{
+  readonly message: string
+  readonly hint: string
+  readonly epoch: number
+  readonly step: number
+  readonly loss: number
+}> {}
+
+export interface EpochRecord {
+  readonly epoch: number
+  /** Mean step loss over the epoch. */
+  readonly loss: number
+  readonly seconds: number
+  /** Source images per second (a SimCLR image counts once though it is seen as two views). */
+  readonly imagesPerSecond: number
+}
+
+export interface TrainOptions {
+  readonly images: ImageSet
+  readonly encoder: Encoder
+  readonly method: TrainableMethod
+  readonly epochs: number
+  readonly batchSize: number
+  readonly learningRate: number
+  readonly augment: AugmentConfig
+  /** Drives the subset, the shuffles and the augmentations. */
+  readonly rng: Rng
+  /** Train on a seeded subset of at most this many images. */
+  readonly maxImages?: number
+  /** Called after every step (progress reporting). */
+  readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
+  /** Where the divergence error says it happened (the stage name). */
+  readonly label?: string
+}
+
+/** A step whose |loss| exceeds this multiple of the first step's (at least 1) counts as exploding. */
+const explosionFactor = 1e4
+
+/** The images trained on: all of them, or a seeded subset. */
+const trainingRows = (count: number, maxImages: number | undefined, rng: Rng): Uint32Array =>
+  maxImages === undefined || maxImages >= count ? permutation(count, rng).sort() : permutation(count, rng).slice(0, maxImages)
+
+/** Trains encoder and heads in place; returns one record per epoch. */
+export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<EpochRecord>, TrainingDiverged> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const { images, method, batchSize } = options
+      const rows = trainingRows(images.count, options.maxImages, options.rng.fork("subset"))
+      const size = Math.min(batchSize, rows.length)
+      const stepsPerEpoch = Math.floor(rows.length / size)
+      const totalSteps = stepsPerEpoch * options.epochs
+      const variables = [...options.encoder.params.values(), ...method.heads.values()]
+      const optimizer = yield* Effect.acquireRelease(
+        Effect.sync(() => tf.train.adam(options.learningRate)),
+        (opt) => Effect.sync(() => opt.dispose())
+      )
+      const history: Array<EpochRecord> = []
+      let reference: number | undefined
+      for (let epoch = 0; epoch < options.epochs; epoch++) {
+        const epochRng = options.rng.fork(`epoch-${epoch}`)
+        const order = permutation(rows.length, epochRng)
+        const started = performance.now()
+        let lossSum = 0
+        for (let step = 0; step < stepsPerEpoch; step++) {
+          const batch = order.subarray(step * size, (step + 1) * size).map((i) => rows[i])
+          const loss = yield* Effect.sync(() => trainStep(options, optimizer, variables, batch, epochRng))
+          reference ??= Math.max(1, Math.abs(loss))
+          if (!Number.isFinite(loss) || Math.abs(loss) > explosionFactor * reference) {
+            return yield* Effect.fail(diverged(options, epoch, step, loss))
+          }
+          lossSum += loss
+          if (options.onStep) yield* options.onStep(epoch * stepsPerEpoch + step + 1, totalSteps, loss)
+        }
+        const seconds = (performance.now() - started) / 1000
+        history.push({ epoch, loss: lossSum / stepsPerEpoch, seconds, imagesPerSecond: (stepsPerEpoch * size) / seconds })
+      }
+      return history
+    })
+  )
+
+/** One optimizer step on one batch; returns the loss. All tensors are released before returning. */
+const trainStep = (
+  options: TrainOptions,
+  optimizer: tf.Optimizer,
+  variables: Array<tf.Variable>,
+  batch: Uint32Array,
+  rng: Rng
+): number => {
+  const { images } = options
+  const shape = images.shape
+  const labels = new Int32Array(batch.length)
+  batch.forEach((row, i) => (labels[i] = images.labels[row]))
+  const tensors = tf.tidy(() => ({
+    views: Array.from({ length: options.method.views }, () =>
+      tf.tensor4d(augmentImages(images.pixels, shape, batch, options.augment, rng), [batch.length, ...shape])
+    ),
+    labels: tf.tensor1d(labels, "int32")
+  }))
+  try {
+    const loss = optimizer.minimize(() => options.method.loss(tensors), true, variables)
+    const value = loss === null ? NaN : loss.dataSync()[0]
+    loss?.dispose()
+    return value
+  } finally {
+    tf.dispose([...tensors.views, tensors.labels])
+  }
+}
+
+const diverged = (options: TrainOptions, epoch: number, step: number, loss: number) =>
+  new TrainingDiverged({
+    message: `${options.label ?? "training"}: loss ${loss} at epoch ${epoch}, step ${step} (learning rate ${options.learningRate})`,
+    hint: "lower the learning rate (method.learningRate or training.learningRate) or the batch size; check the input pixels",
+    epoch,
+    step,
+    loss
+  })

@@ -1,0 +1,123 @@
+/**
+ * Config slices read by the pretrain and probe stages: the methods (a union tagged on `kind`),
+ * the shared encoder, training budget, augmentations, probe grid and compute backend.
+ * The lead composes them into the whole SEED config.
+ */
+import * as Schema from "effect/Schema"
+
+const PositiveInt = Schema.Int.pipe(Schema.positive())
+const Positive = Schema.Number.pipe(Schema.positive())
+const NonNegative = Schema.Number.pipe(Schema.nonNegative())
+const withDefault = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
+  Schema.optionalWith(schema, { default: () => value })
+
+/** Knobs every method may override over the shared `training` slice. */
+const overrides = {
+  name: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9_-]*$/)),
+  epochs: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  learningRate: Schema.optional(Positive)
+}
+
+export const AutoencoderMethod = Schema.Struct({
+  kind: Schema.Literal("autoencoder"),
+  ...overrides,
+  /** Reconstruction loss on [0,1] pixels. */
+  loss: withDefault(Schema.Literal("mse", "bce"), "bce")
+})
+
+export const ContrastiveMethod = Schema.Struct({
+  kind: Schema.Literal("contrastive"),
+  ...overrides,
+  temperature: withDefault(Positive, 0.5),
+  projectionDim: withDefault(PositiveInt, 64)
+})
+
+export const InfomaxMethod = Schema.Struct({
+  kind: Schema.Literal("infomax"),
+  ...overrides,
+  /** Weight of the global MI term (0 disables it). */
+  alpha: withDefault(NonNegative, 0),
+  /** Weight of the local MI term. */
+  beta: withDefault(NonNegative, 1),
+  /** Weight of the adversarial prior-matching term (0 disables it). */
+  gamma: withDefault(NonNegative, 0),
+  /** Encoder block whose output is the local feature map (0-based; negative counts from the end). */
+  localLayer: withDefault(Schema.Int, -2),
+  /** Width of the discriminator's encode-and-dot space. */
+  discriminatorDim: withDefault(PositiveInt, 64)
+})
+
+export const RawPixelsBaseline = Schema.Struct({ kind: Schema.Literal("raw-pixels"), ...overrides })
+export const RandomEncoderBaseline = Schema.Struct({ kind: Schema.Literal("random-encoder"), ...overrides })
+export const SupervisedBaseline = Schema.Struct({ kind: Schema.Literal("supervised"), ...overrides })
+
+/** One entry of `methods`. */
+export const MethodConfig = Schema.Union(
+  AutoencoderMethod,
+  ContrastiveMethod,
+  InfomaxMethod,
+  RawPixelsBaseline,
+  RandomEncoderBaseline,
+  SupervisedBaseline
+)
+export type MethodConfig = typeof MethodConfig.Type
+export type MethodKind = MethodConfig["kind"]
+export type TrainedMethodConfig = Extract<MethodConfig, { kind: "autoencoder" | "contrastive" | "infomax" | "supervised" }>
+
+/** Kinds that are reference rows rather than SSL methods. */
+export const baselineKinds: ReadonlyArray<MethodKind> = ["raw-pixels", "random-encoder", "supervised"]
+export const isBaseline = (kind: MethodKind): boolean => baselineKinds.includes(kind)
+
+export const EncoderConfig = Schema.Struct({
+  /** Output channels of each 3x3 conv block. */
+  widths: Schema.NonEmptyArray(PositiveInt),
+  /** Stride of each block (default: 1 for the first, 2 for the rest). */
+  strides: Schema.optional(Schema.Array(PositiveInt)),
+  /** Embedding size; a linear layer after global average pooling maps to it when it differs from the last width. */
+  embeddingDim: PositiveInt
+})
+export type EncoderConfig = typeof EncoderConfig.Type
+
+export const TrainingConfig = Schema.Struct({
+  epochs: Schema.Int.pipe(Schema.nonNegative()),
+  batchSize: PositiveInt,
+  learningRate: Positive,
+  /** Pretrain on at most this many (seeded, shuffled) train images; embeddings still cover every split. */
+  maxTrainImages: Schema.optional(PositiveInt)
+})
+export type TrainingConfig = typeof TrainingConfig.Type
+
+export const AugmentConfig = Schema.Struct({
+  /** Random resized crop: fraction of the image area kept, [min, max]. */
+  cropScale: withDefault(Schema.Tuple(Positive, Positive), [0.6, 1] as const),
+  /** Largest translation in pixels. */
+  maxShift: withDefault(NonNegative, 2),
+  maxRotateDeg: withDefault(NonNegative, 10),
+  /** Horizontal flips: only where the dataset allows them (Fashion-MNIST yes, digits no). */
+  flip: withDefault(Schema.Boolean, true),
+  /** Largest additive brightness change on [0,1] pixels. */
+  brightness: withDefault(NonNegative, 0.2),
+  /** Largest relative contrast change. */
+  contrast: withDefault(NonNegative, 0.3),
+  /** Standard deviation of additive gaussian noise. */
+  noise: withDefault(NonNegative, 0.03)
+})
+export type AugmentConfig = typeof AugmentConfig.Type
+
+export const ProbeConfig = Schema.Struct({
+  /** L2 strengths tried; the best on the val split is kept. */
+  l2Grid: withDefault(Schema.NonEmptyArray(NonNegative), [1e-4, 1e-3, 1e-2] as const),
+  /** L-BFGS iterations per grid point. */
+  maxIterations: withDefault(PositiveInt, 100)
+})
+export type ProbeConfig = typeof ProbeConfig.Type
+
+export const ComputeConfig = Schema.Struct({
+  backend: withDefault(Schema.Literal("auto", "tensorflow", "wasm", "cpu"), "auto"),
+  threads: Schema.optional(PositiveInt)
+})
+export type ComputeConfig = typeof ComputeConfig.Type
+
+export type AutoencoderMethod = typeof AutoencoderMethod.Type
+export type ContrastiveMethod = typeof ContrastiveMethod.Type
+export type InfomaxMethod = typeof InfomaxMethod.Type

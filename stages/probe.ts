@@ -1,0 +1,70 @@
+/**
+ * `probe:<method>`: the linear probe on one method's frozen embeddings: L2 chosen on val,
+ * Top-1/Top-5, per-class accuracy and the confusion matrix on test.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
+import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
+import { ComputeConfig, ProbeConfig, type MethodConfig } from "../schemas/methods.ts"
+
+export const ProbeParams = Schema.Struct({
+  method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
+  probe: ProbeConfig,
+  /** The probe's matrix products run on the tfjs backend. */
+  compute: ComputeConfig
+})
+export type ProbeParams = typeof ProbeParams.Type
+
+export class ProbeInputMismatch extends Data.TaggedError("ProbeInputMismatch")<{
+  readonly message: string
+  readonly hint: string
+}> {}
+
+/** The probe stage of one method. */
+export const probeStage = (method: MethodConfig): StageDefinition<ProbeParams> =>
+  defineStage({
+    name: `probe:${method.name}`,
+    module: import.meta.url,
+    params: ProbeParams,
+    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe ?? {}, compute: config.compute ?? {} }),
+    inputs: {
+      train: { stage: `pretrain:${method.name}`, output: "train" },
+      val: { stage: `pretrain:${method.name}`, output: "val" },
+      test: { stage: `pretrain:${method.name}`, output: "test" }
+    },
+    outputs: {
+      metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"] },
+      per_class: { description: "test accuracy per class", fields: ["label", "name", "accuracy", "count"] },
+      confusion: { description: "test confusion matrix (non-zero cells)", fields: ["true_label", "predicted_label", "count"] }
+    },
+    heavy: true,
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const { initBackend, backendProvenance } = yield* Effect.promise(() => import("../ml/backend.ts"))
+        const info = yield* initBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
+        yield* ctx.recordProvenance(backendProvenance(info))
+        const tables = yield* Effect.promise(() => import("../ml/tables/index.ts"))
+        const { linearProbe } = yield* Effect.promise(() => import("../ml/linear-probe.ts"))
+        const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => tables.readEmbeddings(i.path)))
+        if (val.dim !== train.dim || test.dim !== train.dim) {
+          return yield* Effect.fail(
+            new ProbeInputMismatch({
+              message: `${ctx.stage}: embedding dims differ (train ${train.dim}, val ${val.dim}, test ${test.dim})`,
+              hint: "re-run the pretrain stage; its three outputs must come from one encoder"
+            })
+          )
+        }
+        const maxLabel = Math.max(0, ...[train, val, test].map((s) => s.labels.reduce((a, b) => Math.max(a, b), 0)))
+        const classNames = train.classNames.length > maxLabel ? train.classNames : Array.from({ length: maxLabel + 1 }, (_, i) => String(i))
+        const started = performance.now()
+        const result = linearProbe(train, val, test, { classCount: classNames.length, ...ctx.params.probe })
+        yield* ctx.recordProvenance({ probeSeconds: (performance.now() - started) / 1000, grid: result.grid })
+        yield* ctx.log(`${ctx.stage}: top1 ${result.top1.toFixed(4)} top5 ${result.top5.toFixed(4)} (l2 ${result.l2})`)
+        yield* tables.writeProbeResult(
+          { metrics: ctx.outputPath("metrics"), perClass: ctx.outputPath("per_class"), confusion: ctx.outputPath("confusion") },
+          result,
+          { method: ctx.params.method.name, kind: ctx.params.method.kind, classNames }
+        )
+      })
+  })

@@ -1,0 +1,72 @@
+import * as tf from "@tensorflow/tfjs-core"
+import * as Schema from "effect/Schema"
+import { beforeAll, describe, expect, it } from "vitest"
+import { makeEncoder } from "../../ml/encoder.ts"
+import { makeMethod } from "../../ml/methods/registry.ts"
+import { makeRng } from "../../ml/random.ts"
+import { disposeParams } from "../../ml/weights.ts"
+import { MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
+import { strokeImages, useCpu } from "./fixtures.ts"
+import { gatherImages } from "../../ml/augment.ts"
+
+beforeAll(useCpu)
+
+const methods: ReadonlyArray<unknown> = [
+  { name: "ae", kind: "autoencoder" },
+  { name: "ae-mse", kind: "autoencoder", loss: "mse" },
+  { name: "simclr", kind: "contrastive", projectionDim: 4 },
+  { name: "dim", kind: "infomax", alpha: 0.5, beta: 1, gamma: 0.1, localLayer: 0, discriminatorDim: 4 },
+  { name: "sup", kind: "supervised" }
+]
+
+describe("every method's loss reaches every parameter", () => {
+  it.each(methods)("%o", (raw) => {
+    const config = Schema.decodeUnknownSync(MethodConfig)(raw) as TrainedMethodConfig
+    const images = strokeImages(8, 8)
+    const encoder = makeEncoder({ widths: [4, 8], embeddingDim: 6 }, images.shape, makeRng(1))
+    const method = makeMethod(config, { encoder, rng: makeRng(2), classCount: 4 })
+    const before = tf.memory().numTensors
+    const grads = tf.tidy(() => {
+      const x = tf.tensor4d(gatherImages(images.pixels, images.shape, [0, 1, 2, 3, 4, 5, 6, 7]), [8, 8, 8, 1])
+      const views = Array.from({ length: method.views }, () => x)
+      const { value, grads } = tf.variableGrads(() => method.loss({ views, labels: tf.tensor1d(images.labels, "int32") }))
+      expect(Number.isFinite(value.dataSync()[0])).toBe(true)
+      return Object.fromEntries([...encoder.params, ...method.heads].map(([name, v]) => [name, grads[v.name]]))
+    })
+    for (const [name, grad] of Object.entries(grads)) {
+      expect(grad, `gradient of ${name}`).toBeDefined()
+      const values = grad.dataSync()
+      expect(values.every(Number.isFinite), `finite gradient of ${name}`).toBe(true)
+      if (name.endsWith(".w")) expect(values.some((v) => v !== 0), `non-zero gradient of ${name}`).toBe(true)
+    }
+    tf.dispose(Object.values(grads))
+    expect(tf.memory().numTensors).toBe(before)
+    disposeParams(method.heads)
+    disposeParams(encoder.params)
+  })
+})
+
+describe("encoder", () => {
+  it("has the same embedding size for every kind and reads blocks of the configured widths", () => {
+    const encoder = makeEncoder({ widths: [4, 8, 6], strides: [1, 2, 2], embeddingDim: 5 }, [12, 12, 1], makeRng(3))
+    expect(encoder.spec.blockShapes).toEqual([[12, 12, 4], [6, 6, 8], [3, 3, 6]])
+    const shapes = tf.tidy(() => {
+      const out = encoder.apply(tf.zeros([2, 12, 12, 1]) as tf.Tensor4D)
+      return { blocks: out.blocks.map((b) => b.shape), embedding: out.embedding.shape }
+    })
+    expect(shapes.embedding).toEqual([2, 5])
+    expect(shapes.blocks).toEqual([[2, 12, 12, 4], [2, 6, 6, 8], [2, 3, 3, 6]])
+    disposeParams(encoder.params)
+  })
+
+  it("draws the same init from the same seed and another from another", () => {
+    const values = (seed: number) => {
+      const e = makeEncoder({ widths: [4], embeddingDim: 4 }, [8, 8, 1], makeRng(seed))
+      const v = Array.from(e.params.get("conv0.w")!.dataSync())
+      disposeParams(e.params)
+      return v
+    }
+    expect(values(1)).toEqual(values(1))
+    expect(values(1)).not.toEqual(values(2))
+  })
+})

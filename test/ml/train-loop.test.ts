@@ -1,0 +1,96 @@
+import * as tf from "@tensorflow/tfjs-core"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import { beforeAll, describe, expect, it } from "vitest"
+import { makeEncoder } from "../../ml/encoder.ts"
+import { makeMethod } from "../../ml/methods/registry.ts"
+import { pretrain } from "../../ml/pretrain.ts"
+import { makeRng } from "../../ml/random.ts"
+import { trainLoop } from "../../ml/train-loop.ts"
+import { disposeParams } from "../../ml/weights.ts"
+import { AugmentConfig, MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
+import { strokeImages, useCpu } from "./fixtures.ts"
+
+beforeAll(useCpu)
+
+const augment = Schema.decodeSync(AugmentConfig)({ flip: false })
+const method = (raw: unknown) => Schema.decodeUnknownSync(MethodConfig)(raw)
+const encoderConfig = { widths: [4, 8] as const, embeddingDim: 8 }
+
+describe("trainLoop", () => {
+  it("keeps tf.memory().numTensors flat across steps and releases everything after", async () => {
+    const images = strokeImages(32, 8)
+    const start = tf.memory().numTensors
+    const encoder = makeEncoder({ widths: [4, 8], embeddingDim: 8 }, images.shape, makeRng(1))
+    const trainable = makeMethod(method({ name: "c", kind: "contrastive", projectionDim: 4 }) as TrainedMethodConfig, {
+      encoder,
+      rng: makeRng(2),
+      classCount: 4
+    })
+    const counts: Array<number> = []
+    const history = await Effect.runPromise(
+      trainLoop({
+        images, encoder, method: trainable, epochs: 2, batchSize: 8, learningRate: 1e-3, augment, rng: makeRng(3),
+        onStep: () => Effect.sync(() => void counts.push(tf.memory().numTensors))
+      })
+    )
+    expect(counts).toHaveLength(8)
+    // Adam creates its moment tensors on the first step; from then on nothing may accumulate.
+    expect(new Set(counts.slice(1)).size).toBe(1)
+    expect(history.map((h) => h.epoch)).toEqual([0, 1])
+    for (const h of history) {
+      expect(Number.isFinite(h.loss)).toBe(true)
+      expect(h.imagesPerSecond).toBeGreaterThan(0)
+    }
+    disposeParams(trainable.heads)
+    disposeParams(encoder.params)
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it("fails with TrainingDiverged (message + hint) on an exploding learning rate", async () => {
+    const splits = { train: strokeImages(32, 8), val: strokeImages(8, 8, 2), test: strokeImages(8, 8, 3) }
+    const before = tf.memory().numTensors
+    const exit = await Effect.runPromiseExit(
+      pretrain({
+        seed: 1,
+        method: method({ name: "s", kind: "supervised", learningRate: 1e9 }),
+        encoder: encoderConfig,
+        training: { epochs: 5, batchSize: 8, learningRate: 1e-3 },
+        augment,
+        splits
+      })
+    )
+    expect(Exit.isFailure(exit)).toBe(true)
+    if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+      const error = exit.cause.error
+      expect(error._tag).toBe("TrainingDiverged")
+      expect(error.message).toContain("pretrain:s")
+      expect(error.message).toContain("1000000000")
+      expect("hint" in error && error.hint).toContain("learning rate")
+    } else expect.fail(`expected a TrainingDiverged failure, got ${String(exit)}`)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe("pretrain determinism", () => {
+  it("gives byte-identical weights and embeddings for the same seed, different ones for another", async () => {
+    const splits = { train: strokeImages(24, 8), val: strokeImages(8, 8, 2), test: strokeImages(8, 8, 3) }
+    const run = (seed: number) =>
+      Effect.runPromise(
+        pretrain({
+          seed,
+          method: method({ name: "dim", kind: "infomax", localLayer: 0, discriminatorDim: 4, alpha: 0.5 }),
+          encoder: encoderConfig,
+          training: { epochs: 2, batchSize: 8, learningRate: 1e-3 },
+          augment,
+          splits
+        })
+      )
+    const [a, b, c] = [await run(5), await run(5), await run(6)]
+    const bytes = (r: typeof a) => Buffer.concat([...r.weights.map((w) => Buffer.from(w.values.buffer)), Buffer.from(r.embeddings.test.values.buffer)])
+    expect(bytes(a).equals(bytes(b))).toBe(true)
+    expect(a.history.map((h) => h.loss)).toEqual(b.history.map((h) => h.loss))
+    expect(bytes(a).equals(bytes(c))).toBe(false)
+  })
+})

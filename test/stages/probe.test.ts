@@ -1,0 +1,66 @@
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { tableFromIPC } from "apache-arrow"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { makeRng } from "../../ml/random.ts"
+import { writeEmbeddings } from "../../ml/tables/embeddings.ts"
+import { probeStage } from "../../stages/probe.ts"
+import { runStageDirectly } from "../support/run-stage.ts"
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "seed-probe-"))
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+/** Embeddings where class k shifts feature k by `separation`. */
+const writeSplit = async (name: string, count: number, dim: number, seed: string) => {
+  const rng = makeRng(seed)
+  const values = new Float32Array(count * dim)
+  const labels = new Uint8Array(count)
+  for (let n = 0; n < count; n++) {
+    labels[n] = n % 3
+    for (let d = 0; d < dim; d++) values[n * dim + d] = rng.normal() * 0.5 + (d === labels[n] ? 2 : 0)
+  }
+  const file = path.join(dir, `${name}.arrow`)
+  const ids = Int32Array.from({ length: count }, (_, i) => i)
+  await Effect.runPromise(writeEmbeddings(file, { ids, labels, values, count, dim, method: "m", classNames: ["x", "y", "z"] }))
+  return file
+}
+
+const method = { name: "m", kind: "contrastive" as const, temperature: 0.5, projectionDim: 8 }
+const config = { probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80 }, compute: { backend: "cpu" } }
+
+describe("probe stage", () => {
+  it("declares its inputs from its own pretrain stage and its three outputs", () => {
+    const stage = probeStage(method)
+    expect(stage.name).toBe("probe:m")
+    expect(stage.inputs.test).toEqual({ stage: "pretrain:m", output: "test" })
+    expect(Object.keys(stage.outputs)).toEqual(["metrics", "per_class", "confusion"])
+  })
+
+  it("writes metrics, per-class accuracy and the confusion matrix", async () => {
+    const inputs = { train: await writeSplit("train", 300, 5, "a"), val: await writeSplit("val", 90, 5, "b"), test: await writeSplit("test", 150, 5, "c") }
+    const stage = probeStage(method)
+    const result = await Effect.runPromise(runStageDirectly(stage, stage.selectParams(config), inputs, path.join(dir, "out")))
+    const metrics = tableFromIPC(fs.readFileSync(result.outputs.metrics))
+    expect(metrics.schema.fields.map((f) => f.name)).toEqual(["top1", "top5", "l2", "val_top1"])
+    const row = metrics.toArray()[0].toJSON()
+    expect(row.top1).toBeGreaterThan(0.9)
+    expect([1e-3, 1e-1]).toContain(row.l2)
+    const perClass = tableFromIPC(fs.readFileSync(result.outputs.per_class)).toArray().map((r) => r.toJSON())
+    expect(perClass.map((r) => [r.name, r.count])).toEqual([["x", 50], ["y", 50], ["z", 50]])
+    const confusion = tableFromIPC(fs.readFileSync(result.outputs.confusion)).toArray()
+    const correct = confusion.filter((r) => r.true_label === r.predicted_label).reduce((s, r) => s + r.count, 0)
+    expect(correct / 150).toBeCloseTo(row.top1, 10)
+    expect(result.provenance).toHaveProperty("grid")
+  })
+
+  it("fails clearly when the splits' embedding dims differ", async () => {
+    const inputs = { train: await writeSplit("t4", 30, 4, "a"), val: await writeSplit("v5", 30, 5, "b"), test: await writeSplit("s5", 30, 5, "c") }
+    const stage = probeStage(method)
+    const exit = await Effect.runPromiseExit(runStageDirectly(stage, stage.selectParams(config), inputs, path.join(dir, "bad")))
+    expect(Exit.isFailure(exit)).toBe(true)
+    expect(String(exit)).toContain("ProbeInputMismatch")
+  })
+})
