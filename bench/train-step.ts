@@ -1,6 +1,6 @@
 /**
  * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed|stock|pytorch] [--profile]`
- * Times the reference net (bench/reference-net.ts): forward, full Adam train step, images/s, for
+ * Times the reference net (bench/train-step/reference-net.ts): forward, full Adam train step, images/s, for
  * the seed wasm kernels, for stock wasm (plus a naive filter gradient) and for the PyTorch peer.
  * Each configuration runs in its own process (kernel registrations are global).
  */

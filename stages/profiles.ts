@@ -31,8 +31,11 @@ export const profiles: Record<string, unknown> = {
   full: {},
   quick: {
     dataset: { limitPerClass: 2000 },
-    training: { epochs: 1, maxTrainImages: 12000 },
-    probe: { maxIterations: 100 }
+    encoder: { widths: [16, 32, 64], embeddingDim: 64 },
+    training: { epochs: 2, batchSize: 128, learningRate: 0.002, maxTrainImages: 6000 },
+    // the local map of the last block: a third of the cost of the block before it
+    methods: methods.map((m) => (m.kind === "infomax" ? { ...m, localLayer: -1 } : m)),
+    probe: { l2Grid: [0.0001, 0.001], maxIterations: 60 }
   },
   smoke: {
     dataset: { source: "synthetic", perClass: 24, size: 12 },

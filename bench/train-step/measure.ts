@@ -1,7 +1,7 @@
 /** Worker of `pnpm bench train-step`: times one configuration and prints one JSON line. */
 import * as tf from "@tensorflow/tfjs-core"
 import { selectBackend } from "../../ml/backend.ts"
-import { randomBatch, referenceNet, trainStep, type Arch } from "../reference-net.ts"
+import { randomBatch, referenceNet, trainStep, type Arch } from "./reference-net.ts"
 
 const [config, arch, batchArg, stepsArg] = process.argv.slice(2)
 const batch = Number(batchArg), steps = Number(stepsArg)

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as tf from "@tensorflow/tfjs-core"
 import { BackendUnavailable, initBackend, selectBackend } from "../../../ml/backend.ts"
-import { randomBatch, referenceNet, trainStep } from "../../../bench/reference-net.ts"
+import { randomBatch, referenceNet, trainStep } from "../../../bench/train-step/reference-net.ts"
 
 const tfjsNodeWorks = async (): Promise<boolean> => {
   try {

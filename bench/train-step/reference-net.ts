@@ -5,7 +5,7 @@
  * A module for `pnpm bench train-step` and the backend tests (as a bench name it does nothing).
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { makeRng, type Rng } from "../ml/random.ts"
+import { makeRng, type Rng } from "../../ml/random.ts"
 
 export type Arch = "stride" | "pool"
 
