@@ -1,23 +1,32 @@
 /**
  * `pnpm bench runner [--json]`: the pipeline runner's own costs.
- * - no-op rerun of a cached test DAG, as a whole process (`node --import tsx main.ts run`), and
+ * - no-op rerun of a cached test DAG, as a whole process, started the way `pnpm pipeline` starts it
+ *   (`node --import pipeline/ts-loader/register.mjs main.ts run`) and, for comparison, under tsx;
  *   whether that process loaded TensorFlow.js (it must not: stages import it inside `run`);
+ *   the floor: plain node importing only the dependencies the no-op run preloads;
  * - sha256 throughput on a large artifact: full read vs stat-cache hit.
+ * Others share the cores: read the numbers with the load average printed next to them.
  */
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { openStatCache } from "../pipeline/stat-cache.ts"
 import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
 
 const json = process.argv.includes("--json")
 const say = (line: string) => void (json || console.log(line))
 const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const load = () => os.loadavg()[0].toFixed(2)
+
+const tsLoader = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.mjs")).href
+const launchers = { tsLoader: ["--import", tsLoader], tsx: ["--import", "tsx"] } as const
+type Launcher = keyof typeof launchers
 
 const makeProject = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-runner-"))
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "bench-runner-")))
   for (const [rel, text] of Object.entries(fixtureFiles)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
     fs.writeFileSync(path.join(dir, rel), text)
@@ -26,40 +35,50 @@ const makeProject = (): string => {
   return dir
 }
 
-const cli = (dir: string, args: Array<string>) => {
+const timed = (dir: string, args: Array<string>) => {
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, ["--import", "tsx", "main.ts", ...args], {
-    cwd: dir, encoding: "utf8", env: { ...process.env, REPORT_TF_LOADED: "1" }
-  })
-  if (r.status !== 0) throw new Error(`pipeline ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`)
+  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8", env: { ...process.env, REPORT_TF_LOADED: "1" } })
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`)
   return { seconds: (performance.now() - t0) / 1000, stdout: r.stdout, stderr: r.stderr }
 }
 
-/** Startup floor: the same process importing only effect, so the runner's share is visible. */
-const effectFloor = (dir: string): number => {
-  fs.writeFileSync(path.join(dir, "floor.ts"), 'import * as Effect from "effect/Effect"\nimport * as Schema from "effect/Schema"\nvoid Effect; void Schema\n')
-  const t0 = performance.now()
-  spawnSync(process.execPath, ["--import", "tsx", "floor.ts"], { cwd: dir })
-  return (performance.now() - t0) / 1000
+const cli = (dir: string, launcher: Launcher, args: Array<string>) => timed(dir, [...launchers[launcher], "main.ts", ...args])
+
+/** Startup floor: plain node (no hooks) importing just the dependencies a no-op run preloads. */
+const dependencyFloor = (dir: string): { seconds: number; modules: number } => {
+  const preload = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/preload.mjs")).href
+  const entry = pathToFileURL(path.join(dir, "main.ts")).href
+  fs.writeFileSync(path.join(dir, "floor.mjs"), `import { dependenciesOf } from ${JSON.stringify(preload)}
+const deps = dependenciesOf(${JSON.stringify(entry)})
+await Promise.all(deps.map((u) => import(u)))
+console.log(deps.length)\n`)
+  const samples = [1, 2, 3].map(() => timed(dir, ["floor.mjs"]))
+  return { seconds: median(samples.map((s) => s.seconds)), modules: Number(samples[0].stdout.trim()) }
 }
 
 const noopBench = () => {
   const dir = makeProject()
   try {
     const args = ["run", "--set", "withTf=true"]
-    const first = cli(dir, args)
-    const samples = [1, 2, 3].map(() => cli(dir, args))
+    const loadBefore = load()
+    const first = cli(dir, "tsLoader", args)
+    const samples = [1, 2, 3, 4, 5].map(() => cli(dir, "tsLoader", args))
+    const tsxSamples = [1, 2, 3].map(() => cli(dir, "tsx", args))
     const runs = fs.readdirSync(path.join(dir, "artifacts", "runs")).sort()
     const last = JSON.parse(fs.readFileSync(path.join(dir, "artifacts", "runs", runs[runs.length - 1]), "utf8"))
+    const floor = dependencyFloor(dir)
     return {
       stages: Object.keys(last.stages).length,
+      loadAverage: { before: Number(loadBefore), after: Number(load()) },
       firstRunSeconds: first.seconds,
       firstRunLoadedTf: first.stderr.includes("tfjs-loaded=true"),
       noopProcessSeconds: median(samples.map((s) => s.seconds)),
+      noopProcessSecondsTsx: median(tsxSamples.map((s) => s.seconds)),
       noopRunnerSeconds: last.seconds,
-      noopLoadedTf: samples.some((s) => s.stderr.includes("tfjs-loaded=true")),
+      noopLoadedTf: [...samples, ...tsxSamples].some((s) => s.stderr.includes("tfjs-loaded=true")),
       allCached: Object.values(last.stages).every((s: any) => s.outcome === "cached"),
-      effectImportFloorSeconds: effectFloor(dir)
+      dependencyFloorSeconds: floor.seconds,
+      preloadedModules: floor.modules
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
@@ -98,9 +117,11 @@ const hashBench = async (megabytes: number) => {
 }
 
 const noop = noopBench()
-say(`no-op rerun of a cached ${noop.stages}-stage DAG: ${noop.noopProcessSeconds.toFixed(2)} s whole process (median of 3), ` +
-  `${noop.noopRunnerSeconds.toFixed(3)} s inside the runner; all cached: ${noop.allCached}; loaded tfjs: ${noop.noopLoadedTf}`)
-say(`  (first run: ${noop.firstRunSeconds.toFixed(2)} s, loaded tfjs: ${noop.firstRunLoadedTf}; process importing only effect: ${noop.effectImportFloorSeconds.toFixed(2)} s)`)
+say(`no-op rerun of a cached ${noop.stages}-stage DAG: ${noop.noopProcessSeconds.toFixed(2)} s whole process with the .ts loader ` +
+  `(median of 5; tsx: ${noop.noopProcessSecondsTsx.toFixed(2)} s, median of 3), ${noop.noopRunnerSeconds.toFixed(3)} s inside the runner; ` +
+  `all cached: ${noop.allCached}; loaded tfjs: ${noop.noopLoadedTf}`)
+say(`  (first run: ${noop.firstRunSeconds.toFixed(2)} s, loaded tfjs: ${noop.firstRunLoadedTf}; plain node importing only the ` +
+  `${noop.preloadedModules} preloaded dependencies: ${noop.dependencyFloorSeconds.toFixed(2)} s; load average ${noop.loadAverage.before} -> ${noop.loadAverage.after})`)
 const hashing = await hashBench(256)
 say(`sha256 of a ${hashing.megabytes} MiB artifact: ${hashing.fullHashSeconds.toFixed(2)} s = ${hashing.fullHashMBps.toFixed(0)} MiB/s reading it; ` +
   `stat-cached: ${(hashing.statCachedSeconds * 1000).toFixed(2)} ms (${hashing.statCacheReads} reads)`)

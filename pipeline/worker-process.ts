@@ -1,18 +1,18 @@
-/** Runs a heavy stage in a forked worker process (tsx loader), relaying its progress; kills it if interrupted. */
+/** Runs a heavy stage in a forked worker process (`.ts` loader), relaying its progress; kills it if interrupted. */
 import * as Effect from "effect/Effect"
 import { fork, type ChildProcess } from "node:child_process"
-import { createRequire } from "node:module"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { fileURLToPath } from "node:url"
 import { StageFailed } from "./errors.ts"
 import type { StageHooks } from "./stage-context.ts"
 import { WORKER_ENV, type StartMessage, type WorkerMessage } from "./worker-protocol.ts"
 
 const workerEntry = fileURLToPath(new URL("./worker.ts", import.meta.url))
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+// the same loader as `pnpm pipeline`: only .ts files are hooked, dependencies load at Node's speed
+const tsLoader = new URL("./ts-loader/register.mjs", import.meta.url).href
 
 const spawnWorker = Effect.acquireRelease(
   Effect.sync(() => fork(workerEntry, [], {
-    execArgv: ["--import", tsxLoader],
+    execArgv: ["--import", tsLoader],
     // re-importing the definition module must never start a second CLI (see runCli)
     env: { ...process.env, [WORKER_ENV]: "1" },
     stdio: ["ignore", "inherit", "inherit", "ipc"]

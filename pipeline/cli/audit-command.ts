@@ -4,11 +4,12 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { auditRun, rerunStage } from "../audit.ts"
 import { AuditFailed } from "../errors.ts"
-import { resolveRun } from "../run-select.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
+
+// loaded when the command runs: `run` (the hot path) never pays for it
+const implementation = Effect.promise(() => Promise.all([import("../audit.ts"), import("../run-select.ts")]))
 
 export const auditCommand = (definition: PipelineDefinition<any>) =>
   Command.make("audit", {
@@ -18,6 +19,7 @@ export const auditCommand = (definition: PipelineDefinition<any>) =>
     rerun: Options.text("rerun").pipe(Options.withDescription("re-execute this stage in a scratch store and compare output hashes"), Options.optional)
   }, (args) =>
     Effect.gen(function* () {
+      const [{ auditRun, rerunStage }, { resolveRun }] = yield* implementation
       const session = yield* sessionFrom(definition, args)
       const run = yield* resolveRun(session.store, args.run)
       const report = yield* auditRun(session, run)

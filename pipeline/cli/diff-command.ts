@@ -4,9 +4,10 @@ import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { openStore } from "../store.ts"
-import { diffRuns } from "../run-diff.ts"
-import { resolveRun } from "../run-select.ts"
 import { jsonOption, storeOption, toJson } from "./options.ts"
+
+// loaded when the command runs: `run` (the hot path) never pays for it
+const implementation = Effect.promise(() => Promise.all([import("../run-diff.ts"), import("../run-select.ts")]))
 
 export const diffCommand = () =>
   Command.make("diff", {
@@ -16,6 +17,7 @@ export const diffCommand = () =>
     b: Args.text({ name: "runB" })
   }, (args) =>
     Effect.gen(function* () {
+      const [{ diffRuns }, { resolveRun }] = yield* implementation
       const store = yield* openStore(args.store)
       const diff = diffRuns(yield* resolveRun(store, args.a), yield* resolveRun(store, args.b))
       if (args.json) return yield* Console.log(toJson(diff))

@@ -3,9 +3,11 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { applyGc, planGc } from "../gc.ts"
 import { openStore } from "../store.ts"
 import { storeOption } from "./options.ts"
+
+// loaded when the command runs: `run` (the hot path) never pays for it
+const implementation = Effect.promise(() => import("../gc.ts"))
 
 export const gcCommand = () =>
   Command.make("gc", {
@@ -14,6 +16,7 @@ export const gcCommand = () =>
     yes: Options.boolean("yes").pipe(Options.withDescription("really delete (default: only list)"))
   }, (args) =>
     Effect.gen(function* () {
+      const { applyGc, planGc } = yield* implementation
       const store = yield* openStore(args.store)
       const plan = yield* planGc(store, args.keep)
       const bytes = plan.objects.reduce((n, o) => n + o.bytes, 0)
