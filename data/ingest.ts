@@ -71,11 +71,26 @@ export const ingestDataset = (
         const buffer = makeBatchBuffer(writer, rowBytes, options.batchRows ?? defaultBatchRows)
         let read = 0
         let id = 0
+        let ids = new Int32Array(0)
         yield* Stream.fromAsyncIterable(source.batches(keep), toDataError(where)).pipe(
           Stream.runForEach((batch) =>
             Effect.gen(function* () {
-              for (let r = 0; r < batch.count; r++)
-                if ((!keep || keep[read + r]) && buffer.push(id++, batch.labels[r], batch.pixels, r * rowBytes)) yield* buffer.flush
+              if (ids.length < batch.count) ids = new Int32Array(batch.count)
+              // Kept rows go in maximal runs, one copy per column per run (every row, without limitPerClass).
+              for (let r = 0; r < batch.count; ) {
+                if (keep && !keep[read + r]) {
+                  r++
+                  continue
+                }
+                let end = r + 1
+                while (end < batch.count && (!keep || keep[read + end])) end++
+                for (let i = r; i < end; i++) ids[i] = id++
+                for (let done = r; done < end; ) {
+                  done += buffer.pushRun(ids, batch.labels, batch.pixels, done, end - done)
+                  if (buffer.full()) yield* buffer.flush
+                }
+                r = end
+              }
               read += batch.count
               yield* progress(read, source.labels.length)
             })

@@ -45,9 +45,11 @@ export const splitImageTable = (
           }))
         )
         const rank = new Array<number>(input.classNames.length).fill(0)
+        let route = new Uint8Array(0)
         let done = 0
         yield* forEachImageBatch(inputPath, (batch) =>
           Effect.gen(function* () {
+            if (route.length < batch.count) route = new Uint8Array(batch.count)
             for (let r = 0; r < batch.count; r++) {
               const c = batch.labels[r]
               const assign = plan.assignment[c]
@@ -55,8 +57,18 @@ export const splitImageTable = (
                 return yield* Effect.fail(
                   new ImageTableError({ path: inputPath, message: `${inputPath}: row ${done + r} (label ${c}) exceeds the class counts in its metadata` })
                 )
-              const { buffer } = buffers[assign[rank[c]++]]
-              if (buffer.push(batch.ids[r], c, batch.pixels, r * rowBytes)) yield* buffer.flush
+              route[r] = assign[rank[c]++]
+            }
+            // Consecutive rows bound for the same split move with one copy per column.
+            for (let r = 0; r < batch.count; ) {
+              let end = r + 1
+              while (end < batch.count && route[end] === route[r]) end++
+              const { buffer } = buffers[route[r]]
+              for (let from = r; from < end; ) {
+                from += buffer.pushRun(batch.ids, batch.labels, batch.pixels, from, end - from)
+                if (buffer.full()) yield* buffer.flush
+              }
+              r = end
             }
             done += batch.count
             yield* progress(done, input.rows)
