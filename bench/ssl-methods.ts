@@ -1,6 +1,7 @@
 /**
  * `pnpm bench ssl-methods [--json] [--train N] [--test N] [--epochs E] [--batch B] [--widths 16,32,64]
- *  [--dim D] [--methods a,b] [--backend wasm] [--extra '{"infomax":{"gamma":0}}']`: pretrains each method on a seeded Fashion-MNIST subset
+ *  [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--extra '{"infomax":{"gamma":0}}']
+ *  [--augment '{"cropScale":[0.3,1]}'] [--probe '{"maxIterations":60}']`: pretrains each method on a seeded Fashion-MNIST subset
  * and probes it, printing Top-1/Top-5, seconds per step and images/s. Used to size the quick and full profiles.
  */
 import * as Effect from "effect/Effect"
@@ -44,15 +45,16 @@ const loadSubsets = async (): Promise<Record<"train" | "val" | "test", ImageSet>
 
 const backend = await Effect.runPromise(initBackend(arg("backend", "wasm") as "wasm"))
 const splits = await loadSubsets()
-const augment = Schema.decodeSync(AugmentConfig)({})
-const probe = Schema.decodeSync(ProbeConfig)({})
+const augment = Schema.decodeUnknownSync(AugmentConfig)(JSON.parse(arg("augment", "{}")))
+const poolGrid = Number(arg("grid", "1"))
+const probe = Schema.decodeUnknownSync(ProbeConfig)(JSON.parse(arg("probe", "{}")))
 const rows = []
 for (const kind of kinds) {
   const extra = JSON.parse(arg("extra", "{}")) as Record<string, Record<string, unknown>>
   const method = Schema.decodeUnknownSync(MethodConfig)({ name: kind, kind, ...extra[kind] })
   const started = performance.now()
   const result = await Effect.runPromise(
-    pretrain({ seed: 1, method, encoder: { widths, embeddingDim: Number(arg("dim", String(widths.at(-1)))) }, training, augment, splits })
+    pretrain({ seed: 1, method, encoder: { widths, poolGrid, embeddingDim: Number(arg("dim", String(poolGrid * poolGrid * widths.at(-1)!))) }, training, augment, splits })
   )
   const pretrainSeconds = (performance.now() - started) / 1000
   const labelled = (k: "train" | "val" | "test") => ({ ...result.embeddings[k], labels: splits[k].labels })

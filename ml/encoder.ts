@@ -1,7 +1,9 @@
 /**
  * The one conv encoder family shared by every method: 3x3 conv + ReLU blocks with configurable
- * widths and strides, global average pooling of the last block, and (when `embeddingDim` differs
- * from the last width) a linear map to the embedding. Methods read intermediate blocks for their heads.
+ * widths and strides, average pooling of the last block to a `poolGrid` x `poolGrid` grid (1: global
+ * pooling; 2 keeps coarse layout, which a small encoder's few-pixel receptive field otherwise loses),
+ * flattened, and (when `embeddingDim` differs from the pooled size) a linear map to the embedding.
+ * Methods read intermediate blocks for their heads.
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { EncoderConfig } from "../schemas/methods.ts"
@@ -17,6 +19,10 @@ export interface EncoderSpec {
   readonly strides: ReadonlyArray<number>
   /** Output [h, w, c] of each conv block ("same" padding). */
   readonly blockShapes: ReadonlyArray<ImageShape>
+  /** Cells per side of the pooling grid over the last block. */
+  readonly poolGrid: number
+  /** Size of the flattened pooled map (poolGrid^2 x last width). */
+  readonly pooledDim: number
   readonly embeddingDim: number
   readonly projected: boolean
 }
@@ -48,14 +54,21 @@ export const encoderSpec = (config: EncoderConfig, inputShape: ImageShape): Enco
     w = Math.ceil(w / strides[i])
     blockShapes.push([h, w, c])
   })
-  const last = config.widths[config.widths.length - 1]
+  const last = blockShapes[blockShapes.length - 1]
+  const poolGrid = config.poolGrid ?? 1
+  if (poolGrid > Math.min(last[0], last[1])) {
+    throw new Error(`encoder.poolGrid ${poolGrid} is larger than the last block's ${last[0]}x${last[1]} map`)
+  }
+  const pooledDim = poolGrid * poolGrid * last[2]
   return {
     inputShape,
     widths: config.widths,
     strides,
     blockShapes,
+    poolGrid,
+    pooledDim,
     embeddingDim: config.embeddingDim,
-    projected: config.embeddingDim !== last
+    projected: config.embeddingDim !== pooledDim
   }
 }
 
@@ -69,7 +82,7 @@ export const makeEncoder = (config: EncoderConfig, inputShape: ImageShape, rng: 
     params.set(`conv${i}.b`, zeros([width]))
     inChannels = width
   })
-  if (spec.projected) addDense(params, "embed", inChannels, spec.embeddingDim, rng)
+  if (spec.projected) addDense(params, "embed", spec.pooledDim, spec.embeddingDim, rng)
   const apply = (images: tf.Tensor4D): EncoderOutput => {
     const blocks: Array<tf.Tensor4D> = []
     let x = images
@@ -78,10 +91,31 @@ export const makeEncoder = (config: EncoderConfig, inputShape: ImageShape, rng: 
       x = tf.relu(tf.add(conv, param(params, `conv${i}.b`))) as tf.Tensor4D
       blocks.push(x)
     })
-    const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D
+    const pooled = gridPool(x, spec.poolGrid)
     return { blocks, embedding: spec.projected ? dense(params, "embed", pooled) : pooled }
   }
   return { spec, params, apply }
+}
+
+/** Cell `i` of `cells` along an axis of `size`: adaptive pooling bounds (cells overlap when size is not a multiple). */
+const cellRange = (i: number, cells: number, size: number) => {
+  const start = Math.floor((i * size) / cells)
+  return { start, size: Math.ceil(((i + 1) * size) / cells) - start }
+}
+
+/** Average of each grid cell of [B, h, w, c], flattened cell-major to [B, grid * grid * c]. */
+export const gridPool = (x: tf.Tensor4D, grid: number): tf.Tensor2D => {
+  if (grid === 1) return tf.mean(x, [1, 2]) as tf.Tensor2D
+  const [, h, w, c] = x.shape
+  const cells: Array<tf.Tensor2D> = []
+  for (let i = 0; i < grid; i++) {
+    const rows = cellRange(i, grid, h)
+    for (let j = 0; j < grid; j++) {
+      const cols = cellRange(j, grid, w)
+      cells.push(tf.mean(tf.slice(x, [0, rows.start, cols.start, 0], [-1, rows.size, cols.size, c]), [1, 2]) as tf.Tensor2D)
+    }
+  }
+  return tf.concat(cells, 1)
 }
 
 /** Index of a block given a possibly negative (from the end) index; throws when out of range. */

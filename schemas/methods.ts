@@ -73,7 +73,9 @@ export const EncoderConfig = Schema.Struct({
   widths: Schema.NonEmptyArray(PositiveInt),
   /** Stride of each block (default: 1 for the first, 2 for the rest). */
   strides: Schema.optional(Schema.Array(PositiveInt)),
-  /** Embedding size; a linear layer after global average pooling maps to it when it differs from the last width. */
+  /** Average-pool the last block to this many cells per side before flattening (default 1: global pooling). */
+  poolGrid: Schema.optional(PositiveInt),
+  /** Embedding size; a linear layer after pooling maps to it when it differs from poolGrid^2 x the last width. */
   embeddingDim: PositiveInt
 })
 export type EncoderConfig = typeof EncoderConfig.Type

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import * as Schema from "effect/Schema"
 import { beforeAll, describe, expect, it } from "vitest"
-import { makeEncoder } from "../../ml/encoder.ts"
+import { gridPool, makeEncoder } from "../../ml/encoder.ts"
 import { makeMethod } from "../../ml/methods/registry.ts"
 import { makeRng } from "../../ml/random.ts"
 import { disposeParams } from "../../ml/weights.ts"
@@ -57,6 +57,27 @@ describe("encoder", () => {
     expect(shapes.embedding).toEqual([2, 5])
     expect(shapes.blocks).toEqual([[2, 12, 12, 4], [2, 6, 6, 8], [2, 3, 3, 6]])
     disposeParams(encoder.params)
+  })
+
+  it("pools the last block to a grid: cell means, cell-major, overlapping cells on odd sizes", () => {
+    // 3x3 map, 2 channels: channel 0 holds 0..8 row-major, channel 1 its negation.
+    const values = Array.from({ length: 9 }, (_, i) => [i, -i]).flat()
+    const pooled = tf.tidy(() => Array.from(gridPool(tf.tensor4d(values, [1, 3, 3, 2]), 2).dataSync()))
+    // Cells cover rows/cols [0,2) and [1,3): means 2, 3, 5, 6.
+    expect(pooled).toEqual([2, -2, 3, -3, 5, -5, 6, -6])
+    const global = tf.tidy(() => Array.from(gridPool(tf.tensor4d(values, [1, 3, 3, 2]), 1).dataSync()))
+    expect(global).toEqual([4, -4])
+  })
+
+  it("sizes the embedding from the pooling grid and rejects a grid larger than the map", () => {
+    const encoder = makeEncoder({ widths: [4, 6], poolGrid: 2, embeddingDim: 24 }, [8, 8, 1], makeRng(3))
+    expect(encoder.spec.pooledDim).toBe(24)
+    expect(encoder.spec.projected).toBe(false)
+    expect(encoder.params.has("embed.w")).toBe(false)
+    const shape = tf.tidy(() => encoder.apply(tf.zeros([2, 8, 8, 1]) as tf.Tensor4D).embedding.shape)
+    expect(shape).toEqual([2, 24])
+    disposeParams(encoder.params)
+    expect(() => makeEncoder({ widths: [4, 6], poolGrid: 5, embeddingDim: 8 }, [8, 8, 1], makeRng(3))).toThrow(/poolGrid 5/)
   })
 
   it("draws the same init from the same seed and another from another", () => {
