@@ -1,6 +1,6 @@
 /**
  * Seeded randomness. Every random draw in SEED comes from an `Rng` made from the config's seed,
- * never from Math.random(), so the same config gives the same artifacts.
+ * never from the unseeded global generator, so the same config gives the same artifacts.
  */
 
 /** A seeded pseudo-random generator (xoshiro128**). */
