@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { convGeometry, type ConvGeometry } from "./conv-geometry.ts"
 import { im2col, im2colTransposed, imagesPerChunk, transposeInto } from "./patches.ts"
-import { allocF32, heapF32, matMul, release, type Info, type WasmBackend } from "./wasm-tensors.ts"
+import { allocF32, heapF32, matMul, release, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
 
 /** Adds one chunk's contribution, in [K, CO] layout, to `sum`. */
 const accumulateChunk = (backend: WasmBackend, x: Info, dy: Info, g: ConvGeometry, n0: number, count: number, sum: Float32Array): void => {
@@ -36,11 +36,7 @@ const accumulateChunk = (backend: WasmBackend, x: Info, dy: Info, g: ConvGeometr
 /** Chunks of ~256K patch floats: XNNPACK's GEMM does not block the (here huge) inner dimension, so cache-sized chunks run faster. */
 const CHUNK_FLOATS = 1 << 18
 
-const conv2DBackpropFilter = ({ inputs, backend, attrs }: {
-  inputs: tf.NamedTensorInfoMap
-  backend: WasmBackend
-  attrs: Record<string, any>
-}): Info => {
+const conv2DBackpropFilter = ({ inputs, backend, attrs }: WasmKernelArgs): Info => {
   const { x, dy } = inputs as { x: Info; dy: Info }
   const filterShape = attrs.filterShape as [number, number, number, number]
   const g = convGeometry("Conv2DBackpropFilter", x.shape, filterShape, attrs as any)

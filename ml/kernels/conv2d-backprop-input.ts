@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core"
 import { convGeometry, type ConvGeometry } from "./conv-geometry.ts"
 import { col2im, imagesPerChunk, transposeInto } from "./patches.ts"
 import { phasePlans, type PhasePlan } from "./phase-plan.ts"
-import { allocF32, heapF32, matMul, release, runWasmKernel, type Info, type WasmBackend } from "./wasm-tensors.ts"
+import { allocF32, heapF32, matMul, release, runWasmKernel, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
 
 /** Flipped sub-filter for one phase: taps kh0 + s*j (reversed), laid out [JH, JW, CO, CI]. */
 const phaseFilter = (w: Float32Array, g: ConvGeometry, p: PhasePlan, out: Float32Array): void => {
@@ -86,11 +86,7 @@ const viaPatches = (backend: WasmBackend, dy: Info, filter: Info, g: ConvGeometr
   return dx
 }
 
-const conv2DBackpropInput = ({ inputs, backend, attrs }: {
-  inputs: tf.NamedTensorInfoMap
-  backend: WasmBackend
-  attrs: Record<string, any>
-}): Info => {
+const conv2DBackpropInput = ({ inputs, backend, attrs }: WasmKernelArgs): Info => {
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const inputShape = attrs.inputShape as [number, number, number, number]
   const g = convGeometry("Conv2DBackpropInput", inputShape, filter.shape, attrs as any)

@@ -4,9 +4,9 @@
  * Channels are the inner loop so every read is contiguous (NHWC).
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { allocF32, heapF32, type Info, type WasmBackend } from "./wasm-tensors.ts"
+import { allocF32, heapF32, type Info, type WasmKernelArgs } from "./wasm-tensors.ts"
 
-const maxPoolGrad = ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: Record<string, any> }): Info => {
+const maxPoolGrad = ({ inputs, backend, attrs }: WasmKernelArgs): Info => {
   const { dy, input } = inputs as { dy: Info; input: Info }
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode

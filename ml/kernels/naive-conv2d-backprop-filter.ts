@@ -4,13 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { convGeometry } from "./conv-geometry.ts"
-import { allocF32, heapF32, type Info, type WasmBackend } from "./wasm-tensors.ts"
+import { allocF32, heapF32, type Info, type WasmKernelArgs } from "./wasm-tensors.ts"
 
-const naiveConv2DBackpropFilter = ({ inputs, backend, attrs }: {
-  inputs: tf.NamedTensorInfoMap
-  backend: WasmBackend
-  attrs: Record<string, any>
-}): Info => {
+const naiveConv2DBackpropFilter = ({ inputs, backend, attrs }: WasmKernelArgs): Info => {
   const { x, dy } = inputs as { x: Info; dy: Info }
   const filterShape = attrs.filterShape as [number, number, number, number]
   const g = convGeometry("Conv2DBackpropFilter", x.shape, filterShape, attrs as any)

@@ -8,6 +8,13 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
 export type WasmBackend = BackendWasm
 export type Info = tf.TensorInfo
 
+/** What tfjs passes to a wasm kernel function. */
+export interface WasmKernelArgs {
+  readonly inputs: tf.NamedTensorInfoMap
+  readonly backend: WasmBackend
+  readonly attrs: Record<string, any>
+}
+
 /** A Float32Array view onto a float32 tensor's heap memory (valid until the next allocation). */
 export const heapF32 = (backend: WasmBackend, info: Info): Float32Array =>
   backend.typedArrayFromHeap(info) as Float32Array
