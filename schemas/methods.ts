@@ -43,6 +43,8 @@ export const InfomaxMethod = Schema.Struct({
   gamma: withDefault(NonNegative, 0),
   /** Encoder block whose output is the local feature map (0-based; negative counts from the end). */
   localLayer: withDefault(Schema.Int, -2),
+  /** Average-pool the local map by this factor per side before scoring (fewer, larger patches: cheaper pair scores). */
+  localPool: withDefault(PositiveInt, 1),
   /** Width of the discriminator's encode-and-dot space. */
   discriminatorDim: withDefault(PositiveInt, 64)
 })

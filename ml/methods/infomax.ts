@@ -41,6 +41,19 @@ const reverseGradient = tf.customGrad((...inputs) => ({
   gradFunc: (dy: tf.Tensor) => tf.neg(dy)
 }))
 
+/**
+ * Average pooling of [B, h, w, c] by `factor` per side, as reshapes and means: their gradients exist
+ * on every backend (the wasm backend has no AvgPoolGrad kernel).
+ */
+export const poolLocalMap = (map: tf.Tensor4D, factor: number): tf.Tensor4D => {
+  if (factor === 1) return map
+  const [b, h, w, c] = map.shape
+  const [ph, pw] = [h / factor, w / factor]
+  const rows = tf.mean(tf.reshape(map, [b * ph, factor, w * c]), 1)
+  const cells = tf.mean(tf.reshape(rows, [b * ph * pw, factor, c]), 1)
+  return tf.reshape(cells, [b, ph, pw, c])
+}
+
 /** A two-layer MLP with a linear shortcut, as DIM uses for its encode-and-dot discriminators. */
 const addCodeNet = (heads: ParamSet, prefix: string, inDim: number, outDim: number, context: MethodContext) => {
   addDense(heads, `${prefix}.hidden`, inDim, outDim, context.rng)
@@ -53,7 +66,11 @@ const addCodeNet = (heads: ParamSet, prefix: string, inDim: number, outDim: numb
 export const makeInfomax = (config: InfomaxMethod, context: MethodContext): TrainableMethod => {
   const spec = context.encoder.spec
   const localBlock = resolveBlock(spec, config.localLayer)
-  const [mh, mw, mc] = spec.blockShapes[localBlock]
+  const [blockH, blockW, mc] = spec.blockShapes[localBlock]
+  if (blockH % config.localPool !== 0 || blockW % config.localPool !== 0) {
+    throw new Error(`infomax localPool ${config.localPool} does not divide block ${config.localLayer}'s ${blockH}x${blockW} map`)
+  }
+  const [mh, mw] = [blockH / config.localPool, blockW / config.localPool]
   const e = spec.embeddingDim
   const d = config.discriminatorDim
   const heads: ParamSet = new Map()
@@ -75,7 +92,7 @@ export const makeInfomax = (config: InfomaxMethod, context: MethodContext): Trai
     loss: ({ views }) => {
       const { blocks, embedding } = context.encoder.apply(views[0])
       const b = embedding.shape[0]
-      const localMap = blocks[localBlock]
+      const localMap = poolLocalMap(blocks[localBlock], config.localPool)
       const locals = tf.reshape(localCode(tf.reshape(localMap, [b * mh * mw, mc])), [b, mh * mw, d]) as tf.Tensor3D
       let loss = tf.mul(-config.beta, jsdMiEstimate(pairScores(locals, globalCode(embedding))))
       if (globalPair !== undefined) {

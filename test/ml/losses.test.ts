@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ntXentLoss } from "../../ml/methods/contrastive.ts"
-import { jsdMiEstimate, pairScores } from "../../ml/methods/infomax.ts"
+import { jsdMiEstimate, pairScores, poolLocalMap } from "../../ml/methods/infomax.ts"
 import { reconstructionLoss } from "../../ml/methods/autoencoder.ts"
 import { crossEntropy } from "../../ml/methods/supervised.ts"
 import { makeRng } from "../../ml/random.ts"
@@ -75,6 +75,24 @@ describe("jsdMiEstimate", () => {
     })
     expect(out.shape).toEqual([3, 1, 3])
     expect(out.values.map((v) => v * Math.SQRT2)).toEqual([2, 0, 1, 0, 3, 1, 2, 3, 2].map((v) => expect.closeTo(v, 5)))
+  })
+
+  it("poolLocalMap equals 2x2 average pooling, values and gradient", () => {
+    const rng = makeRng("pool")
+    const map = tf.tensor4d(Array.from({ length: 2 * 4 * 6 * 3 }, () => rng.normal()), [2, 4, 6, 3])
+    const weights = tf.tensor4d(Array.from({ length: 2 * 2 * 3 * 3 }, () => rng.normal()), [2, 2, 3, 3])
+    const compare = (pool: (x: tf.Tensor4D) => tf.Tensor4D) =>
+      tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => tf.sum(tf.mul(pool(x as tf.Tensor4D), weights)))(map)
+        return { pooled: Array.from(pool(map).dataSync()), value: value.dataSync()[0], grad: Array.from(grad.dataSync()) }
+      })
+    const ours = compare((x) => poolLocalMap(x, 2))
+    const reference = compare((x) => tf.avgPool(x, 2, 2, "valid"))
+    expect(ours.pooled).toEqual(reference.pooled.map((v) => expect.closeTo(v, 5)))
+    expect(ours.value).toBeCloseTo(reference.value, 4)
+    expect(ours.grad).toEqual(reference.grad.map((v) => expect.closeTo(v, 5)))
+    expect(poolLocalMap(map, 1)).toBe(map)
+    tf.dispose([map, weights])
   })
 })
 

@@ -16,6 +16,7 @@ const methods: ReadonlyArray<unknown> = [
   { name: "ae-mse", kind: "autoencoder", loss: "mse" },
   { name: "simclr", kind: "contrastive", projectionDim: 4 },
   { name: "dim", kind: "infomax", alpha: 0.5, beta: 1, gamma: 0.1, localLayer: 0, discriminatorDim: 4 },
+  { name: "dim-pooled", kind: "infomax", alpha: 0.5, localLayer: 0, localPool: 2, discriminatorDim: 4 },
   { name: "sup", kind: "supervised" }
 ]
 
@@ -42,6 +43,15 @@ describe("every method's loss reaches every parameter", () => {
     tf.dispose(Object.values(grads))
     expect(tf.memory().numTensors).toBe(before)
     disposeParams(method.heads)
+    disposeParams(encoder.params)
+  })
+})
+
+describe("infomax local pooling", () => {
+  it("rejects a pooling factor that does not divide the local map, naming both", () => {
+    const encoder = makeEncoder({ widths: [4, 8], embeddingDim: 6 }, [8, 8, 1], makeRng(1))
+    const config = Schema.decodeUnknownSync(MethodConfig)({ name: "dim", kind: "infomax", localLayer: 0, localPool: 3 })
+    expect(() => makeMethod(config as TrainedMethodConfig, { encoder, rng: makeRng(2), classCount: 4 })).toThrow(/localPool 3 .* 8x8/)
     disposeParams(encoder.params)
   })
 })
