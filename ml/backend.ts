@@ -27,7 +27,7 @@ export interface BackendInfo {
   readonly name: string
   readonly version: string
   readonly threads: number
-  /** The gradient kernel set in use, e.g. "seed-wasm-grad v1", or "stock". */
+  /** The gradient kernel set in use, e.g. "seed-wasm-grad v2", or "stock". */
   readonly kernels: string
 }
 

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import "@tensorflow/tfjs-backend-wasm"
+import { batchMatMulConfig } from "./batch-mat-mul.ts"
 import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter.ts"
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input.ts"
 import { maxPoolGradConfig } from "./max-pool-grad.ts"
@@ -11,7 +12,7 @@ import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.
 import { sumLeadingAxesConfig } from "./sum-leading-axes.ts"
 
 /** Name and version of this kernel set, recorded in provenance (bump when results could change). */
-export const SEED_KERNELS = "seed-wasm-grad v1"
+export const SEED_KERNELS = "seed-wasm-grad v2"
 /** The benchmark baseline: stock wasm plus only the filter gradient it lacks, as a plain loop. */
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
@@ -28,7 +29,8 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
     { kernelName: tf.Conv2DBackpropFilter, make: () => conv2DBackpropFilterConfig },
     { kernelName: tf.Conv2DBackpropInput, make: () => conv2DBackpropInputConfig },
     { kernelName: tf.MaxPoolGrad, make: () => maxPoolGradConfig },
-    { kernelName: tf.Sum, make: (stock) => sumLeadingAxesConfig(stock!) }
+    { kernelName: tf.Sum, make: (stock) => sumLeadingAxesConfig(stock!) },
+    { kernelName: tf.BatchMatMul, make: (stock) => batchMatMulConfig(stock!) }
   ],
   stock: [{ kernelName: tf.Conv2DBackpropFilter, make: () => naiveConv2DBackpropFilterConfig }]
 }
