@@ -1,12 +1,13 @@
 /** Builders for small dataset files written into temp dirs by the tests (no committed blobs). */
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import jpeg from "jpeg-js"
 import { PNG } from "pngjs"
+import { tempDir as testTempDir } from "../support/temp-dir.ts"
 
-export const tempDir = (label: string): string => fs.mkdtempSync(path.join(os.tmpdir(), `seed-${label}-`))
+/** A `seed-<label>-` temp dir, removed when the current test finishes. */
+export const tempDir = (label: string): string => testTempDir(`seed-${label}-`)
 
 /** IDX bytes: magic (0, 0, 0x08, ndims), big-endian dims, data. */
 export const idxBytes = (dims: ReadonlyArray<number>, data: Uint8Array, magic?: number): Buffer => {

@@ -4,14 +4,14 @@
  */
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { auditRun, rerunStage } from "../../pipeline/audit.ts"
 import { runPipeline } from "../../pipeline/executor.ts"
 import type { RunRecord } from "../../pipeline/records.ts"
 import { openSession } from "../../pipeline/session.ts"
 import { seedPipeline } from "../../stages/seed-pipeline.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 
 const methods = ["autoencoder", "contrastive", "infomax", "raw-pixels", "random-encoder", "supervised"]
 const allStages = ["ingest", "split", ...methods.flatMap((m) => [`pretrain:${m}`, `probe:${m}`]), "report"].sort()
@@ -25,13 +25,11 @@ const withOutcome = (record: RunRecord, outcome: string) =>
   Object.entries(record.stages).filter(([, s]) => s.outcome === outcome).map(([name]) => name).sort()
 
 describe("the SEED pipeline on the smoke profile", () => {
-  let store: string
+  const store = sharedTempDir("seed-e2e-")
   let first: RunRecord
   beforeAll(async () => {
-    store = fs.mkdtempSync(path.join(os.tmpdir(), "seed-e2e-"))
     first = await run(store)
   }, 300_000)
-  afterAll(() => fs.rmSync(store, { recursive: true, force: true }))
 
   it("runs every stage and writes the report", () => {
     const failures = Object.entries(first.stages).filter(([, s]) => s.outcome !== "ran")

@@ -1,13 +1,12 @@
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { tableFromIPC } from "apache-arrow"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { readEmbeddings, readHistory, readWeights, writeEmbeddings, writeHistory, writeProbeResult, writeWeights } from "../../ml/tables/index.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "seed-tables-"))
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+const dir = sharedTempDir("seed-tables-")
 
 const fieldsOf = (file: string) => {
   const table = tableFromIPC(fs.readFileSync(file))

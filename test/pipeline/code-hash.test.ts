@@ -1,13 +1,13 @@
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { codeFingerprint } from "../../pipeline/code-hash.ts"
 import { openStatCache } from "../../pipeline/stat-cache.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 import { repoRoot } from "./fixture-sources.ts"
 
-const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "code-hash-")))
+const dir = sharedTempDir("code-hash-")
 const write = (rel: string, text: string) => {
   fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
   fs.writeFileSync(path.join(dir, rel), text)
@@ -26,7 +26,6 @@ write("lib/deep/leaf.ts", "export const x = 1\n")
 write("lib/unused.ts", "export const y = 2\n")
 
 describe("code fingerprint", () => {
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
   const cacheFile = path.join(dir, "stat.json")
 
   it("walks static, re-exported and dynamic local imports and records package versions", async () => {

@@ -2,11 +2,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { loadConfig, type ConfigSource } from "../../pipeline/config.ts"
 import { definePipeline } from "../../pipeline/stage.ts"
+import { tempDir } from "../support/temp-dir.ts"
 
 const definition = definePipeline({
   name: "cfg",
@@ -36,12 +36,11 @@ describe("config loading", () => {
   })
 
   it("reads YAML and JSON files", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"))
+    const dir = tempDir("cfg-")
     fs.writeFileSync(path.join(dir, "c.yaml"), "train:\n  epochs: 3\n  lr: 0.01\nmethods:\n  - name: b\n    dim: 4\n")
     fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ train: { epochs: 2, lr: 1 }, methods: [] }))
     expect(Either.getOrThrow(load({ configPath: path.join(dir, "c.yaml") })).config.train.epochs).toBe(3)
     expect(Either.getOrThrow(load({ configPath: path.join(dir, "c.json") })).config.train.lr).toBe(1)
-    fs.rmSync(dir, { recursive: true })
   })
 
   it("names the key path of an unknown key", () => {

@@ -3,7 +3,6 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { vi } from "vitest"
@@ -12,6 +11,7 @@ import { runPipeline, type RunOptions } from "../../pipeline/executor.ts"
 import type { RunRecord, StageOutcome } from "../../pipeline/records.ts"
 import { openSession } from "../../pipeline/session.ts"
 import type { PipelineDefinition } from "../../pipeline/stage.ts"
+import { makeTempDir, removeTempDir } from "../support/temp-dir.ts"
 import { fixtureFiles, repoRoot } from "./fixture-sources.ts"
 
 export interface FixtureProject {
@@ -19,12 +19,12 @@ export interface FixtureProject {
   readonly store: string
   readonly file: (rel: string) => string
   readonly edit: (rel: string, change: (text: string) => string) => void
-  readonly cleanup: () => void
+  readonly cleanup: () => Promise<void>
 }
 
 /** Writes the fixture DAG into a fresh temp dir (node_modules linked to this repo's). */
 export const makeFixtureProject = (): FixtureProject => {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pipeline-fixture-")))
+  const dir = makeTempDir("pipeline-fixture-")
   for (const [rel, text] of Object.entries(fixtureFiles)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
     fs.writeFileSync(path.join(dir, rel), text)
@@ -36,7 +36,7 @@ export const makeFixtureProject = (): FixtureProject => {
     store: path.join(dir, "artifacts"),
     file,
     edit: (rel, change) => fs.writeFileSync(file(rel), change(fs.readFileSync(file(rel), "utf8"))),
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true })
+    cleanup: () => removeTempDir(dir)
   }
 }
 

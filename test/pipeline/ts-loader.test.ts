@@ -1,14 +1,14 @@
 /** The `.ts`-only loader behind `pnpm pipeline` and worker processes: semantics, cache, preload list. */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
+import { sharedTempDir } from "../support/temp-dir.ts"
 import { repoRoot } from "./fixture-sources.ts"
 
 const register = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.mjs")).href
-const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "ts-loader-")))
+const dir = sharedTempDir("ts-loader-")
 const cache = path.join(dir, "cache")
 const files: Record<string, string> = {
   "package.json": JSON.stringify({ type: "module" }),
@@ -29,7 +29,6 @@ for (const [rel, text] of Object.entries(files)) {
   fs.writeFileSync(path.join(dir, rel), text)
 }
 fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"))
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 const runMain = () => {
   const r = spawnSync(process.execPath, ["--import", register, "main.ts"], {

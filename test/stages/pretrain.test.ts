@@ -3,19 +3,18 @@ import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { tableFromIPC } from "apache-arrow"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { pretrainStage, pretrainSlice } from "../../stages/pretrain.ts"
 import { probeStage } from "../../stages/probe.ts"
 import { MethodConfig } from "../../schemas/methods.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 import { strokeImages } from "../ml/fixtures.ts"
 import { writeImageSet } from "./image-fixture.ts"
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "seed-pretrain-"))
+const dir = sharedTempDir("seed-pretrain-")
 const inputs = { train: path.join(dir, "train.arrow"), val: path.join(dir, "val.arrow"), test: path.join(dir, "test.arrow") }
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 beforeAll(async () => {
   await writeImageSet(inputs.train, strokeImages(96, 8, 1, 0))
   await writeImageSet(inputs.val, strokeImages(32, 8, 2, 1000))

@@ -2,16 +2,15 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { tableFromIPC } from "apache-arrow"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { makeRng } from "../../ml/random.ts"
 import { writeEmbeddings } from "../../ml/tables/embeddings.ts"
 import { probeStage } from "../../stages/probe.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "seed-probe-"))
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+const dir = sharedTempDir("seed-probe-")
 
 /** Embeddings where class k shifts feature k by `separation`. */
 const writeSplit = async (name: string, count: number, dim: number, seed: string) => {

@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Arrow from "apache-arrow"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { chromium } from "playwright-core"
 import { resultFields } from "../../ml/report/results.ts"
 import { reportStage } from "../../stages/report.ts"
 import { runStageDirectly, type DirectRun } from "../support/run-stage.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 import { fixtureMethods, writeReportFixtures } from "../ml/report/fixtures.ts"
 
 const chromiumPath = "/usr/bin/chromium"
@@ -18,7 +18,7 @@ const projectionPoints = 800
 const params = { seed: 42, projectionPoints }
 const stage = reportStage(fixtureMethods)
 
-let root: string
+const root = sharedTempDir("report-stage-")
 let files: Record<string, string>
 let first: DirectRun
 let second: DirectRun
@@ -26,13 +26,10 @@ let second: DirectRun
 const run = (outDir: string, inputs = files) => runStageDirectly(stage, params, inputs, outDir)
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "report-stage-"))
   files = writeReportFixtures(path.join(root, "inputs"), 1200)
   first = await Effect.runPromise(run(path.join(root, "first")))
   second = await Effect.runPromise(run(path.join(root, "second")))
 })
-
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 describe("report stage", () => {
   it("declares its inputs per method and is not heavy", () => {

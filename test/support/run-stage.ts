@@ -48,7 +48,9 @@ export const runStageDirectly = (
       progress: (done, total, note) => Effect.sync(() => void progress.push({ done, total, note })),
       log: () => Effect.void,
       recordProvenance: (facts) => Effect.sync(() => void Object.assign(provenance, facts))
-    })
-    fs.rmSync(scratchDir, { recursive: true, force: true })
+    }).pipe(
+      // a failing stage must not leave its scratch dir behind either
+      Effect.ensuring(Effect.promise(() => fs.promises.rm(scratchDir, { recursive: true, force: true })))
+    )
     return { outputs, provenance, progress }
   })

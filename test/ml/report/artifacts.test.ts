@@ -3,11 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Arrow from "apache-arrow"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { readEmbeddings, readMetrics } from "../../../ml/report/artifacts.ts"
+import { sharedTempDir } from "../../support/temp-dir.ts"
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "report-artifacts-"))
+const dir = sharedTempDir("report-artifacts-")
 
 /** One record batch of embeddings `values` (rows x dim) of the given float type. */
 const embeddingBatch = (firstId: number, values: Float32Array | Float64Array, dim: number, valueType: Arrow.Float = new Arrow.Float32()) => {

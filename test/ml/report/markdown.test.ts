@@ -1,15 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { readEmbeddings, readHistory, readMetrics, readSplitSummary } from "../../../ml/report/artifacts.ts"
 import { readPerClass } from "../../../ml/report/artifacts.ts"
 import { baselinesTable, costTable, markdownTable, methodsTable, perClassTable, rankingSummary, reportMarkdown } from "../../../ml/report/markdown.ts"
 import { orderRows, resultRow, type ResultRow } from "../../../ml/report/results.ts"
+import { sharedTempDir } from "../../support/temp-dir.ts"
 import { fixtureMethods, writeReportFixtures } from "./fixtures.ts"
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "report-md-"))
+const dir = sharedTempDir("report-md-")
 const files = writeReportFixtures(dir, 40)
 
 /** Result rows read back from the fixture Arrow files, the way the stage reads them. */
