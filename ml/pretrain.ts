@@ -11,6 +11,7 @@ import { makeEncoder } from "./encoder.ts"
 import { makeMethod } from "./methods/registry.ts"
 import { makeRng } from "./random.ts"
 import { snapshotParams, type NamedWeights } from "./tables/weights.ts"
+import type { ArtifactIoError } from "./tables/arrow-file.ts"
 import { trainLoop, type EpochRecord, type TrainingDiverged } from "./train-loop.ts"
 import { disposeParams } from "./weights.ts"
 
@@ -22,6 +23,9 @@ export interface PretrainOptions {
   readonly augment: AugmentConfig
   readonly splits: { readonly train: ImageSet; readonly val: ImageSet; readonly test: ImageSet }
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
+  /** Epoch checkpoints of the training loop go here (resumed when present). */
+  readonly checkpointDir?: string
+  readonly onResume?: (epochsDone: number) => Effect.Effect<void>
 }
 
 export interface PretrainResult {
@@ -31,7 +35,7 @@ export interface PretrainResult {
 }
 
 /** Trains (when the kind trains) and embeds; tensors are released whatever happens. */
-export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult, TrainingDiverged | EncoderMutated> => {
+export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult, TrainingDiverged | EncoderMutated | ArtifactIoError> => {
   const { method, splits } = options
   if (method.kind === "raw-pixels") {
     return Effect.succeed({
@@ -66,6 +70,8 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
           rng: rng.fork("train"),
           maxImages: options.training.maxTrainImages,
           onStep: options.onStep,
+          checkpointDir: options.checkpointDir,
+          onResume: options.onResume,
           label: `pretrain:${method.name}`
         })
       }

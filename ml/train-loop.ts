@@ -1,7 +1,8 @@
 /**
  * The one training loop every trainable method shares: a seeded data feed (optional subset,
  * per-epoch shuffle, fixed-size batches, fresh augmented views per batch), Adam over the encoder
- * and the method's heads, per-epoch history, and a divergence check on every step.
+ * and the method's heads, per-epoch history, a divergence check on every step, and optional
+ * epoch checkpoints to resume from.
  */
 import * as tf from "@tensorflow/tfjs-core"
 import * as Data from "effect/Data"
@@ -9,6 +10,8 @@ import * as Effect from "effect/Effect"
 import type { AugmentConfig } from "../schemas/methods.ts"
 import type { ImageSet } from "../data/image-set.ts"
 import { augmentImages } from "./augment.ts"
+import type { ArtifactIoError } from "./tables/arrow-file.ts"
+import { captureTrainingState, loadCheckpoint, restoreTrainingState, saveCheckpoint } from "./checkpoint.ts"
 import type { Encoder } from "./encoder.ts"
 import type { TrainableMethod } from "./methods/method.ts"
 import { permutation, type Rng } from "./random.ts"
@@ -47,6 +50,10 @@ export interface TrainOptions {
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
   /** Where the divergence error says it happened (the stage name). */
   readonly label?: string
+  /** Saves the training state here after every epoch, and resumes from what it finds (ml/checkpoint.ts). */
+  readonly checkpointDir?: string
+  /** Called when training resumes from a checkpoint, with the epochs it skips. */
+  readonly onResume?: (epochsDone: number) => Effect.Effect<void>
 }
 
 /** A step whose |loss| exceeds this multiple of the first step's (at least 1) counts as exploding. */
@@ -57,7 +64,7 @@ const trainingRows = (count: number, maxImages: number | undefined, rng: Rng): U
   maxImages === undefined || maxImages >= count ? permutation(count, rng).sort() : permutation(count, rng).slice(0, maxImages)
 
 /** Trains encoder and heads in place; returns one record per epoch. */
-export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<EpochRecord>, TrainingDiverged> =>
+export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<EpochRecord>, TrainingDiverged | ArtifactIoError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const { images, method, batchSize } = options
@@ -72,14 +79,22 @@ export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<Ep
       )
       const history: Array<EpochRecord> = []
       let reference: number | undefined
-      for (let epoch = 0; epoch < options.epochs; epoch++) {
+      let firstEpoch = 0
+      const saved = options.checkpointDir === undefined ? undefined : yield* loadCheckpoint(options.checkpointDir)
+      if (saved !== undefined && saved.epochsDone <= options.epochs && (yield* restoreTrainingState(saved.tensors, variables, optimizer))) {
+        history.push(...saved.history)
+        reference = saved.referenceLoss
+        firstEpoch = saved.epochsDone
+        if (options.onResume) yield* options.onResume(firstEpoch)
+      }
+      for (let epoch = firstEpoch; epoch < options.epochs; epoch++) {
         const epochRng = options.rng.fork(`epoch-${epoch}`)
         const order = permutation(rows.length, epochRng)
         const started = performance.now()
         let lossSum = 0
         for (let step = 0; step < stepsPerEpoch; step++) {
           const batch = order.subarray(step * size, (step + 1) * size).map((i) => rows[i])
-          const loss = yield* Effect.sync(() => trainStep(options, optimizer, variables, batch, epochRng))
+          const loss = yield* Effect.sync(() => trainStep(options, optimizer, variables, batch, epochRng, epochRng.fork(`step-${step}`)))
           reference ??= Math.max(1, Math.abs(loss))
           if (!Number.isFinite(loss) || Math.abs(loss) > explosionFactor * reference) {
             return yield* Effect.fail(diverged(options, epoch, step, loss))
@@ -89,6 +104,10 @@ export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<Ep
         }
         const seconds = (performance.now() - started) / 1000
         history.push({ epoch, loss: lossSum / stepsPerEpoch, seconds, imagesPerSecond: (stepsPerEpoch * size) / seconds })
+        if (options.checkpointDir !== undefined) {
+          const tensors = yield* captureTrainingState(variables, optimizer)
+          yield* saveCheckpoint(options.checkpointDir, { epochsDone: epoch + 1, history, referenceLoss: reference, tensors })
+        }
       }
       return history
     })
@@ -100,7 +119,8 @@ const trainStep = (
   optimizer: tf.Optimizer,
   variables: Array<tf.Variable>,
   batch: Uint32Array,
-  rng: Rng
+  rng: Rng,
+  lossRng: Rng
 ): number => {
   const { images } = options
   const shape = images.shape
@@ -113,7 +133,7 @@ const trainStep = (
     labels: tf.tensor1d(labels, "int32")
   }))
   try {
-    const loss = optimizer.minimize(() => options.method.loss(tensors), true, variables)
+    const loss = optimizer.minimize(() => options.method.loss({ ...tensors, rng: lossRng }), true, variables)
     const value = loss === null ? NaN : loss.dataSync()[0]
     loss?.dispose()
     return value

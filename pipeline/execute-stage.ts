@@ -79,6 +79,8 @@ export const executeStage = (
     const outDir = path.join(dir, "out"), scratchDir = path.join(dir, "scratch")
     fs.mkdirSync(outDir)
     fs.mkdirSync(scratchDir)
+    const checkpointDir = yield* store.checkpointDir(job.stage.name, job.fingerprint)
+    const dirs = { outputDir: outDir, scratchDir, checkpointDir }
     const inputs: Record<string, InputArtifact> = {}
     for (const [name, rec] of Object.entries(job.inputs)) inputs[name] = { ...rec, path: store.objectPath(rec.hash) }
     const provenance: Record<string, unknown> = {}
@@ -87,9 +89,9 @@ export const executeStage = (
     yield* checkInputs(store, cache, job, "before")
     const startedAt = new Date()
     if (job.stage.heavy) {
-      yield* runInWorker({ type: "start", ...job.worker, stage: job.stage.name, inputs, outputDir: outDir, scratchDir }, collect)
+      yield* runInWorker({ type: "start", ...job.worker, stage: job.stage.name, inputs, ...dirs }, collect)
     } else {
-      yield* runStageBody(job.stage, makeContext(job.stage, job.params, inputs, outDir, scratchDir, collect))
+      yield* runStageBody(job.stage, makeContext(job.stage, job.params, inputs, dirs, collect))
     }
     const finishedAt = new Date()
     yield* checkInputs(store, cache, job, "after")
@@ -109,5 +111,7 @@ export const executeStage = (
       runtime: runtimeFacts()
     }
     yield* store.writeIndex(entry)
+    // Only after the index entry: a crash before it leaves the checkpoint for the next run.
+    yield* store.removeCheckpoint(job.stage.name, job.fingerprint)
     return entry
   }))

@@ -16,12 +16,18 @@ export interface StageHooks {
 /** The file a stage writes output `name` to, inside its private output directory. */
 export const outputFile = (outputDir: string, name: string): string => path.join(outputDir, safeName(name))
 
+/** The directories a running stage may write to. */
+export interface StageDirs {
+  readonly outputDir: string
+  readonly scratchDir: string
+  readonly checkpointDir: string
+}
+
 export const makeContext = <P>(
   stage: StageDefinition<P>,
   params: P,
   inputs: Readonly<Record<string, InputArtifact>>,
-  outputDir: string,
-  scratchDir: string,
+  { outputDir, scratchDir, checkpointDir }: StageDirs,
   hooks: StageHooks
 ): StageContext<P> => ({
   stage: stage.name,
@@ -34,6 +40,7 @@ export const makeContext = <P>(
     return outputFile(outputDir, name)
   },
   scratchDir,
+  checkpointDir,
   progress: (done, total, note) => Effect.sync(() => hooks.progress(done, total, note)),
   log: (message) => Effect.sync(() => hooks.log(message)),
   recordProvenance: (facts) => Effect.sync(() => hooks.provenance(facts))

@@ -50,6 +50,12 @@ export interface StageContext<P> {
   readonly outputPath: (name: string) => string
   /** A private scratch directory, removed after the stage ends. */
   readonly scratchDir: string
+  /**
+   * A directory private to this stage and fingerprint that survives a failed or killed run: a long
+   * stage saves resumable state here, and a rerun with the same fingerprint finds it. Removed once
+   * the stage's outputs are committed.
+   */
+  readonly checkpointDir: string
   /** Reports progress (done of total units, with an optional short note such as "epoch 2 loss 0.41"). */
   readonly progress: (done: number, total: number, note?: string) => Effect.Effect<void>
   readonly log: (message: string) => Effect.Effect<void>

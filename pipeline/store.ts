@@ -1,7 +1,8 @@
 /**
  * The on-disk store: content-addressed objects, per-stage index entries, run records, `latest/` exports.
  * Layout: objects/<2 hex>/<sha256>, index/<stage>/<fingerprint>.json, index/<stage>/HEAD.json,
- * runs/<runId>.json, latest/<stage>/<output>.<ext>, tmp/<pid>-<id>/, locks/, cache/stat.json.
+ * runs/<runId>.json, latest/<stage>/<output>.<ext>, tmp/<pid>-<id>/, locks/, cache/stat.json,
+ * checkpoints/<stage>/<fingerprint>/ (resumable state of stages that did not finish).
  */
 import * as Effect from "effect/Effect"
 import { randomBytes } from "node:crypto"
@@ -57,6 +58,9 @@ export interface Store {
   /** A fresh private temp directory inside the store (same filesystem as objects/). */
   readonly makeTempDir: (label: string) => Effect.Effect<string, StoreError>
   readonly lockTarget: (stage: string, fingerprint: string) => string
+  /** checkpoints/<stage>/<fingerprint>/, created if missing: a stage's resumable state (see StageContext). */
+  readonly checkpointDir: (stage: string, fingerprint: string) => Effect.Effect<string, StoreError>
+  readonly removeCheckpoint: (stage: string, fingerprint: string) => Effect.Effect<void, StoreError>
   readonly listObjects: () => Effect.Effect<ReadonlyArray<string>, StoreError>
   readonly removeObject: (hash: string) => Effect.Effect<void, StoreError>
 }
@@ -65,7 +69,7 @@ export interface Store {
 export const openStore = (root: string): Effect.Effect<Store, StoreError> =>
   attempt(`cannot open store ${root}`, () => {
     const abs = path.resolve(root)
-    for (const dir of ["objects", "index", "runs", "latest", "tmp", "locks", "cache"]) fs.mkdirSync(path.join(abs, dir), { recursive: true })
+    for (const dir of ["objects", "index", "runs", "latest", "tmp", "locks", "cache", "checkpoints"]) fs.mkdirSync(path.join(abs, dir), { recursive: true })
     removeOrphanTemps(path.join(abs, "tmp"))
     return makeStore(abs)
   })
@@ -104,6 +108,7 @@ const makeStore = (root: string): Store => {
   const indexDir = (stage: string) => path.join(root, "index", safeName(stage))
   const indexFile = (stage: string, fp: string) => path.join(indexDir(stage), `${fp}.json`)
   const runFile = (runId: string) => path.join(root, "runs", `${runId}.json`)
+  const checkpointPath = (stage: string, fp: string) => path.join(root, "checkpoints", safeName(stage), fp)
 
   const commitObject = (file: string, hash: string) =>
     attempt(`cannot commit object ${hash}`, () => {
@@ -179,6 +184,13 @@ const makeStore = (root: string): Store => {
       attempt("cannot create temp dir", () =>
         fs.mkdtempSync(path.join(root, "tmp", `${process.pid}-${safeName(label)}-`))),
     lockTarget: (stage, fp) => path.join(root, "locks", `${safeName(stage)}-${fp.slice(0, 24)}`),
+    checkpointDir: (stage, fp) =>
+      attempt(`cannot create the checkpoint dir of ${stage}`, () => {
+        fs.mkdirSync(checkpointPath(stage, fp), { recursive: true })
+        return checkpointPath(stage, fp)
+      }),
+    removeCheckpoint: (stage, fp) =>
+      attempt(`cannot remove the checkpoint dir of ${stage}`, () => fs.rmSync(checkpointPath(stage, fp), { recursive: true, force: true })),
     listObjects: () =>
       attempt("cannot list objects", () =>
         fs.readdirSync(path.join(root, "objects")).flatMap((d) =>

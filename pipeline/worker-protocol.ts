@@ -14,6 +14,7 @@ export interface StartMessage {
   readonly inputs: Readonly<Record<string, InputArtifact>>
   readonly outputDir: string
   readonly scratchDir: string
+  readonly checkpointDir: string
 }
 
 export type WorkerMessage =

@@ -32,7 +32,7 @@ const runStage = (start: StartMessage) =>
     const stage = definition.stages(config).find((s) => s.name === start.stage)
     if (!stage) return yield* Effect.dieMessage(`the definition declares no stage "${start.stage}" for this config`)
     const params = yield* stageParams(stage, config)
-    const ctx = makeContext(stage, params.decoded, start.inputs, start.outputDir, start.scratchDir, {
+    const ctx = makeContext(stage, params.decoded, start.inputs, start, {
       progress: (done, total, note) => void send({ type: "progress", done, total, note }),
       log: (message) => void send({ type: "log", message }),
       provenance: (facts) => void send({ type: "provenance", facts })

@@ -97,7 +97,9 @@ export const pretrainStage = (method: MethodConfig): StageDefinition<PretrainPar
           training: raw ? { epochs: 0, batchSize: 1, learningRate: 1 } : yield* required(ctx.params.training, "training", ctx.stage),
           augment: ctx.params.augment ?? Schema.decodeSync(AugmentConfig)({}),
           splits: { train, val, test },
-          onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`)
+          onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`),
+          checkpointDir: ctx.checkpointDir,
+          onResume: (epochs) => ctx.log(`${ctx.stage}: resuming after epoch ${epochs} from a checkpoint of an interrupted run`)
         })
         const last = result.history[result.history.length - 1]
         if (last) yield* ctx.log(`${ctx.stage}: ${result.history.length} epochs, final loss ${last.loss.toFixed(4)}`)

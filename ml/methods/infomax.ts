@@ -83,13 +83,12 @@ export const makeInfomax = (config: InfomaxMethod, context: MethodContext): Trai
     addDense(heads, "prior.hidden", e, d, context.rng)
     addDense(heads, "prior.out", d, 1, context.rng)
   }
-  const priorRng = context.rng.fork("prior-samples")
   const priorLogits = (x: tf.Tensor2D) => dense(heads, "prior.out", tf.relu(dense(heads, "prior.hidden", x)))
 
   return {
     views: 1,
     heads,
-    loss: ({ views }) => {
+    loss: ({ views, rng }) => {
       const { blocks, embedding } = context.encoder.apply(views[0])
       const b = embedding.shape[0]
       const localMap = poolLocalMap(blocks[localBlock], config.localPool)
@@ -101,7 +100,7 @@ export const makeInfomax = (config: InfomaxMethod, context: MethodContext): Trai
       }
       if (config.gamma > 0) {
         // The discriminator learns prior (1) vs encoder (0); reversed gradients push the encoder to fool it.
-        const prior = tf.randomUniform([b, e], 0, 1, "float32", priorRng.seed32()) as tf.Tensor2D
+        const prior = tf.randomUniform([b, e], 0, 1, "float32", rng.seed32()) as tf.Tensor2D
         const fake = reverseGradient(tf.sigmoid(embedding)) as tf.Tensor2D
         const discriminator = tf.add(tf.mean(tf.softplus(tf.neg(priorLogits(prior)))), tf.mean(tf.softplus(priorLogits(fake))))
         loss = tf.add(loss, tf.mul(config.gamma, discriminator))

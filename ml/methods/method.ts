@@ -13,6 +13,8 @@ export interface BatchTensors {
   readonly views: ReadonlyArray<tf.Tensor4D>
   /** Class indices [B] (int32); only the supervised baseline reads them. */
   readonly labels: tf.Tensor1D
+  /** For sampling inside the loss: derived from the epoch and step, so a resumed run draws the same numbers. */
+  readonly rng: Rng
 }
 
 export interface TrainableMethod {

@@ -2,15 +2,19 @@ import * as tf from "@tensorflow/tfjs-core"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeEncoder } from "../../ml/encoder.ts"
 import { makeMethod } from "../../ml/methods/registry.ts"
 import { pretrain } from "../../ml/pretrain.ts"
 import { makeRng } from "../../ml/random.ts"
-import { trainLoop } from "../../ml/train-loop.ts"
+import { snapshotParams } from "../../ml/tables/weights.ts"
+import { trainLoop, type EpochRecord } from "../../ml/train-loop.ts"
 import { disposeParams } from "../../ml/weights.ts"
 import { AugmentConfig, MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
 import { strokeImages, useCpu } from "./fixtures.ts"
+import { tempDir } from "../support/temp-dir.ts"
 
 beforeAll(useCpu)
 
@@ -92,5 +96,62 @@ describe("pretrain determinism", () => {
     expect(bytes(a).equals(bytes(b))).toBe(true)
     expect(a.history.map((h) => h.loss)).toEqual(b.history.map((h) => h.loss))
     expect(bytes(a).equals(bytes(c))).toBe(false)
+  })
+})
+
+describe("epoch checkpoints", () => {
+  // 5 steps per epoch: after 5 Adam steps the running beta2 power and the pow() that tfjs's
+  // setWeights recomputes differ in the last bit, so a resume must restore the saved one.
+  const images = strokeImages(40, 8)
+  // infomax with prior matching: its loss samples random numbers, which a resumed run must redraw alike
+  const config = method({ name: "d", kind: "infomax", gamma: 0.1, localLayer: 0, discriminatorDim: 8 }) as TrainedMethodConfig
+
+  /** Trains 3 epochs of 5 steps; returns the exit, the final weights (encoder, then heads) and resume calls. */
+  const train = async (options: { checkpointDir?: string; stopAtStep?: number }) => {
+    const encoder = makeEncoder(encoderConfig, images.shape, makeRng(1))
+    const trainable = makeMethod(config, { encoder, rng: makeRng(2), classCount: 4 })
+    const resumedAfter: Array<number> = []
+    const exit = await Effect.runPromiseExit(
+      trainLoop({
+        images, encoder, method: trainable, epochs: 3, batchSize: 8, learningRate: 1e-2, augment, rng: makeRng(3),
+        checkpointDir: options.checkpointDir,
+        onStep: (step) => (step === options.stopAtStep ? Effect.interrupt : Effect.void),
+        onResume: (epochs) => Effect.sync(() => void resumedAfter.push(epochs))
+      })
+    )
+    const weights = [...snapshotParams(encoder.params), ...snapshotParams(trainable.heads)]
+    disposeParams(trainable.heads)
+    disposeParams(encoder.params)
+    return { exit, weights, resumedAfter }
+  }
+  const losses = (exit: Exit.Exit<ReadonlyArray<EpochRecord>, unknown>) =>
+    Exit.isSuccess(exit) ? exit.value.map((h) => [h.epoch, h.loss]) : expect.fail(`training failed: ${String(exit)}`)
+
+  it("resumes an interrupted run after its last finished epoch and ends with the same bytes", async () => {
+    const reference = await train({})
+    const dir = tempDir("seed-checkpoint-")
+    const interrupted = await train({ checkpointDir: dir, stopAtStep: 7 })
+    expect(Exit.isInterrupted(interrupted.exit)).toBe(true)
+    expect(fs.readdirSync(dir)).toEqual(["epoch-00001"])
+
+    const before = tf.memory().numTensors
+    const resumed = await train({ checkpointDir: dir })
+    expect(tf.memory().numTensors).toBe(before)
+    expect(resumed.resumedAfter).toEqual([1])
+    expect(losses(resumed.exit)).toEqual(losses(reference.exit))
+    expect(resumed.weights.map((w) => w.name)).toEqual(reference.weights.map((w) => w.name))
+    resumed.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer)).toEqual(Buffer.from(reference.weights[i].values.buffer)))
+    expect(fs.readdirSync(dir)).toEqual(["epoch-00003"])
+  })
+
+  it("starts over when the newest checkpoint is unreadable, with the same result", async () => {
+    const reference = await train({})
+    const dir = tempDir("seed-checkpoint-")
+    await train({ checkpointDir: dir, stopAtStep: 12 })
+    fs.writeFileSync(path.join(dir, "epoch-00002", "state.arrow"), "truncated")
+    const restarted = await train({ checkpointDir: dir })
+    expect(restarted.resumedAfter).toEqual([])
+    expect(losses(restarted.exit)).toEqual(losses(reference.exit))
+    restarted.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer)).toEqual(Buffer.from(reference.weights[i].values.buffer)))
   })
 })

@@ -36,6 +36,8 @@ export const source = {
 const scale = `
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { readColumn, writeColumn } from "../lib/table.ts"
 export const scale = {
   name: "scale", module: import.meta.url,
@@ -44,6 +46,12 @@ export const scale = {
   inputs: { numbers: { stage: "source", output: "numbers" } },
   outputs: { scaled: { description: "x * factor", fields: ["y"] } },
   run: (ctx: any) => Effect.gen(function* () {
+    // counts attempts in its checkpoint dir; FIXTURE_FAIL_SCALE makes an attempt fail after counting
+    const attemptsFile = path.join(ctx.checkpointDir, "attempts")
+    const attempt = (fs.existsSync(attemptsFile) ? Number(fs.readFileSync(attemptsFile, "utf8")) : 0) + 1
+    fs.writeFileSync(attemptsFile, String(attempt))
+    yield* ctx.recordProvenance({ attempt })
+    if (process.env.FIXTURE_FAIL_SCALE) return yield* Effect.fail({ _tag: "ScaleFailed", message: "scale was told to fail (fixture)" })
     if (ctx.params.sleepMs) yield* Effect.sleep(ctx.params.sleepMs)
     const x = readColumn(ctx.inputs.numbers.path)
     yield* ctx.progress(1, 1, "scaled")

@@ -27,6 +27,7 @@ export const runStageDirectly = (
     )
     fs.mkdirSync(outDir, { recursive: true })
     const scratchDir = fs.mkdtempSync(path.join(outDir, ".scratch-"))
+    const checkpointDir = fs.mkdtempSync(path.join(outDir, ".checkpoint-"))
     const inputArtifacts: Record<string, InputArtifact> = {}
     for (const [name, file] of Object.entries(inputs)) {
       const ref = stage.inputs[name]
@@ -45,12 +46,13 @@ export const runStageDirectly = (
         return (outputs[name] = path.join(outDir, name))
       },
       scratchDir,
+      checkpointDir,
       progress: (done, total, note) => Effect.sync(() => void progress.push({ done, total, note })),
       log: () => Effect.void,
       recordProvenance: (facts) => Effect.sync(() => void Object.assign(provenance, facts))
     }).pipe(
       // a failing stage must not leave its scratch dir behind either
-      Effect.ensuring(Effect.promise(() => fs.promises.rm(scratchDir, { recursive: true, force: true })))
+      Effect.ensuring(Effect.promise(() => Promise.all([scratchDir, checkpointDir].map((dir) => fs.promises.rm(dir, { recursive: true, force: true })))))
     )
     return { outputs, provenance, progress }
   })
