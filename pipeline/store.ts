@@ -190,7 +190,13 @@ const makeStore = (root: string): Store => {
         return checkpointPath(stage, fp)
       }),
     removeCheckpoint: (stage, fp) =>
-      attempt(`cannot remove the checkpoint dir of ${stage}`, () => fs.rmSync(checkpointPath(stage, fp), { recursive: true, force: true })),
+      attempt(`cannot remove the checkpoint dir of ${stage}`, () => {
+        fs.rmSync(checkpointPath(stage, fp), { recursive: true, force: true })
+        // the stage's own dir too once no other fingerprint has one (rmdir refuses a non-empty dir)
+        try {
+          fs.rmdirSync(path.dirname(checkpointPath(stage, fp)))
+        } catch {}
+      }),
     listObjects: () =>
       attempt("cannot list objects", () =>
         fs.readdirSync(path.join(root, "objects")).flatMap((d) =>
