@@ -27,6 +27,8 @@ export interface ProbeResult {
   readonly perClass: ReadonlyArray<{ readonly label: number; readonly accuracy: number; readonly count: number }>
   /** Row-major [true, predicted] counts, classCount x classCount. */
   readonly confusion: Int32Array
+  /** Top-1 predicted class of every test row, in test-set order (for paired significance tests). */
+  readonly predictions: Uint8Array
 }
 
 /** Per-feature mean and std of the train rows (std 1 where a feature is constant). */
@@ -104,9 +106,10 @@ const trueRanks = (set: LabelledEmbeddings, weights: Float64Array, classCount: n
 
 const accuracyAt = (ranks: Int32Array, k: number): number => ranks.reduce((a, r) => a + (r < k ? 1 : 0), 0) / Math.max(1, ranks.length)
 
-const argmaxRows = (logits: Float64Array, classCount: number): Int32Array => {
+/** The first best class of each row: the same tie rule as `trueRanks`, so predictions agree with Top-1. */
+const argmaxRows = (logits: Float64Array, classCount: number): Uint8Array => {
   const count = logits.length / classCount
-  const out = new Int32Array(count)
+  const out = new Uint8Array(count)
   for (let n = 0; n < count; n++) {
     let best = 0
     for (let k = 1; k < classCount; k++) if (logits[n * classCount + k] > logits[n * classCount + best]) best = k
@@ -123,6 +126,7 @@ export const linearProbe = (
   options: ProbeOptions
 ): ProbeResult => {
   const K = options.classCount
+  if (K > 256) throw new RangeError(`linearProbe: ${K} classes do not fit the Uint8 predictions`)
   const standardize = standardizer(train)
   const [trainZ, valZ, testZ] = [standardize(train), standardize(val), standardize(test)]
   // Strongest regularisation first: each fit warm-starts the next, weaker one.
@@ -157,6 +161,7 @@ export const linearProbe = (
     valTop1: chosen.valTop1,
     grid: options.l2Grid.map((l2) => tried.find((t) => t.l2 === l2)!),
     perClass: Array.from(counts, (count, label) => ({ label, accuracy: count === 0 ? 0 : correct[label] / count, count })),
-    confusion
+    confusion,
+    predictions: predicted
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `probe:<method>`: the linear probe on one method's frozen embeddings: L2 chosen on val,
- * Top-1/Top-5, per-class accuracy and the confusion matrix on test.
+ * Top-1/Top-5, per-class accuracy, the confusion matrix and the top-1 prediction of every test image.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -36,7 +36,8 @@ export const probeStage = (method: MethodConfig): StageDefinition<ProbeParams> =
     outputs: {
       metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"] },
       per_class: { description: "test accuracy per class", fields: ["label", "name", "accuracy", "count"] },
-      confusion: { description: "test confusion matrix (non-zero cells)", fields: ["true_label", "predicted_label", "count"] }
+      confusion: { description: "test confusion matrix (non-zero cells)", fields: ["true_label", "predicted_label", "count"] },
+      predictions: { description: "top-1 prediction per test image", fields: ["id", "label", "predicted"] }
     },
     heavy: true,
     run: (ctx) =>
@@ -46,6 +47,7 @@ export const probeStage = (method: MethodConfig): StageDefinition<ProbeParams> =
         yield* ctx.recordProvenance(backendProvenance(info))
         const tables = yield* Effect.promise(() => import("../ml/tables/index.ts"))
         const { linearProbe } = yield* Effect.promise(() => import("../ml/linear-probe.ts"))
+        const { writePredictions } = yield* Effect.promise(() => import("../ml/tables/predictions.ts"))
         const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => tables.readEmbeddings(i.path)))
         if (val.dim !== train.dim || test.dim !== train.dim) {
           return yield* Effect.fail(
@@ -66,5 +68,6 @@ export const probeStage = (method: MethodConfig): StageDefinition<ProbeParams> =
           result,
           { method: ctx.params.method.name, kind: ctx.params.method.kind, classNames }
         )
+        yield* writePredictions(ctx.outputPath("predictions"), { ids: test.ids, labels: test.labels, predicted: result.predictions }, ctx.params.method.name)
       })
   })

@@ -1,6 +1,7 @@
 /**
- * The report stage: reads every method's probe results, training history and test embeddings plus
- * the split metadata, and writes `results` (Arrow), `markdown` (report.md) and `html` (report.html).
+ * The report stage: reads every method's probe results (test predictions included), training history
+ * and test embeddings plus the split metadata, and writes `results` (Arrow), `markdown` (report.md)
+ * and `html` (report.html).
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -35,6 +36,7 @@ export const reportInputs = (methods: ReadonlyArray<ReportedMethod>): Record<str
     inputs[`metrics:${name}`] = { stage: `probe:${name}`, output: "metrics" }
     inputs[`per_class:${name}`] = { stage: `probe:${name}`, output: "per_class" }
     inputs[`confusion:${name}`] = { stage: `probe:${name}`, output: "confusion" }
+    inputs[`predictions:${name}`] = { stage: `probe:${name}`, output: "predictions" }
     inputs[`history:${name}`] = { stage: `pretrain:${name}`, output: "history" }
     inputs[`embeddings:${name}`] = { stage: `pretrain:${name}`, output: "test" }
   }
@@ -61,7 +63,7 @@ export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefini
     outputs: {
       // volatile: the training-cost columns hold wall times measured by the pretrain stages
       results: { description: "one row per method: accuracy, training cost, role", fields: resultFields, fileName: "results.arrow", volatile: true },
-      markdown: { description: "report.md: results tables, training cost, dataset and split", format: "file", extension: "md", fileName: "report.md", volatile: true },
+      markdown: { description: "report.md: results tables, paired significance tests, training cost, dataset and split", format: "file", extension: "md", fileName: "report.md", volatile: true },
       html: { description: "report.html: self-contained page with every chart as inline SVG", format: "file", extension: "html", fileName: "report.html", volatile: true }
     },
     heavy: false,
@@ -69,7 +71,7 @@ export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefini
       Effect.gen(function* () {
         // Loaded on run, not on declaration: arrow, vega and vega-lite take about a second to import,
         // and a fully cached pipeline run that only declares this stage must not pay for that.
-        const [{ readConfusion, readEmbeddings, readHistory, readMetrics, readPerClass, readSplitSummary }, { buildReport }] =
+        const [{ readConfusion, readEmbeddings, readHistory, readMetrics, readPerClass, readPredictions, readSplitSummary }, { buildReport }] =
           yield* Effect.promise(() => Promise.all([import("../ml/report/artifacts.ts"), import("../ml/report/build-report.ts")]))
         const read = <A, E>(name: string, reader: (file: string) => Effect.Effect<A, E>) => {
           const input = ctx.inputs[name]
@@ -87,6 +89,7 @@ export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefini
               metrics: yield* read(`metrics:${m.name}`, readMetrics),
               perClass: yield* read(`per_class:${m.name}`, readPerClass),
               confusion: yield* read(`confusion:${m.name}`, readConfusion),
+              predictions: yield* read(`predictions:${m.name}`, readPredictions),
               history: yield* read(`history:${m.name}`, readHistory),
               embeddings: yield* read(`embeddings:${m.name}`, readEmbeddings)
             } satisfies MethodArtifacts

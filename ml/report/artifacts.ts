@@ -1,12 +1,13 @@
 /**
  * Reads the artifacts the report summarizes (probe metrics, per-class accuracy, confusion,
- * training history, test embeddings, split metadata) into plain typed values.
+ * test predictions, training history, test embeddings, split metadata) into plain typed values.
  * Formats: docs/ARCHITECTURE.md, "Artifact formats".
  */
 import * as Effect from "effect/Effect"
 import * as Arrow from "apache-arrow"
 import * as fs from "node:fs"
 import { readImageMetadataEffect } from "../../data/image-table.ts"
+import { readPredictions as readPredictionsTable, type Predictions } from "../tables/predictions.ts"
 import { ReportInputError } from "./errors.ts"
 
 export interface EpochRecord {
@@ -108,6 +109,13 @@ export const readConfusion = (file: string) =>
     const [t, p, count] = yield* Effect.all(["true_label", "predicted_label", "count"].map((c) => numbers(table, c, file)))
     return t.map((trueLabel, i): ConfusionCell => ({ trueLabel, predictedLabel: p[i], count: count[i] }))
   })
+
+/** `probe:<m>.predictions`: the top-1 class of every test image, for the paired test. */
+export const readPredictions = (file: string): Effect.Effect<Predictions, ReportInputError> =>
+  readPredictionsTable(file).pipe(
+    Effect.map(({ ids, labels, predicted }): Predictions => ({ ids, labels, predicted })),
+    Effect.mapError((e) => new ReportInputError({ message: e.message, hint: e.hint ?? "rerun the probe stage; its predictions output is unreadable" }))
+  )
 
 /** `pretrain:<m>.test`: copies the FixedSizeList<Float32> child values batch by batch into one array. */
 export const readEmbeddings = (file: string) =>

@@ -1,13 +1,16 @@
 /**
  * Turns the artifacts of every method (already read) into the three report outputs:
- * the results table, report.md and report.html. Pure apart from chart rendering; no clock, no I/O.
+ * the results table, report.md (with the paired significance tests) and report.html.
+ * Pure apart from chart rendering; no clock, no I/O.
  */
 import * as Effect from "effect/Effect"
 import { makeRng } from "../random.ts"
+import type { Predictions } from "../tables/predictions.ts"
 import type { ClassAccuracy, ConfusionCell, Embeddings, EpochRecord, ProbeMetrics } from "./artifacts.ts"
 import { accuracyBarsSpec, confusionSpec, lossCurvesSpec, projectionSpec } from "./charts.ts"
 import { reportHtml, type ChartFigure, type ReportSection } from "./html.ts"
 import { reportMarkdown, type DatasetSplits } from "./markdown.ts"
+import { pairedComparisons } from "./paired-comparisons.ts"
 import { projectEmbeddings, subsampleRows } from "./projection.ts"
 import { renderSvg } from "./render-svg.ts"
 import { orderRows, resultRow, type ResultRow } from "./results.ts"
@@ -19,6 +22,8 @@ export interface MethodArtifacts {
   readonly metrics: ProbeMetrics
   readonly perClass: ReadonlyArray<ClassAccuracy>
   readonly confusion: ReadonlyArray<ConfusionCell>
+  /** Top-1 class of every test image, for the paired test against the baselines. */
+  readonly predictions: Predictions
   readonly history: ReadonlyArray<EpochRecord>
   readonly embeddings: Embeddings
 }
@@ -87,6 +92,7 @@ export const buildReport = (methods: ReadonlyArray<MethodArtifacts>, splits: Dat
   Effect.gen(function* () {
     const rows = orderRows(methods.map((m) => resultRow(m, m.metrics, m.history, m.embeddings.dim)))
     const sections = yield* chartSections(methods, rows, classNamesOf(methods, splits), options)
+    const comparisons = yield* pairedComparisons(methods)
     const html = reportHtml(
       "SEED: self-supervised learning benchmark",
       [
@@ -97,5 +103,5 @@ export const buildReport = (methods: ReadonlyArray<MethodArtifacts>, splits: Dat
       sections
     )
     const perClass = rows.map((r) => ({ method: r.method, perClass: methods.find((m) => m.name === r.method)!.perClass }))
-    return { rows, results: resultsIpc(rows), markdown: reportMarkdown(rows, splits, perClass), html } satisfies BuiltReport
+    return { rows, results: resultsIpc(rows), markdown: reportMarkdown(rows, splits, perClass, comparisons), html } satisfies BuiltReport
   })

@@ -1,9 +1,12 @@
 /**
  * report.md: the article's `Method | Top-1 | Top-5` table for the SSL methods, the baselines in a
- * section of their own, the training cost, and the dataset and split the numbers come from.
+ * section of their own, whether each method's lead over a floor baseline is significant, the training
+ * cost, and the dataset and split the numbers come from.
  */
 import type { ClassAccuracy, SplitSummary } from "./artifacts.ts"
+import { floorBaselineKinds, isSignificantLead, significanceLevel, type PairedComparison } from "./paired-comparisons.ts"
 import { isBaseline, type ResultRow } from "./results.ts"
+import { formatPValue } from "./significance.ts"
 
 export interface DatasetSplits {
   readonly train: SplitSummary
@@ -65,23 +68,55 @@ export const costTable = (rows: ReadonlyArray<ResultRow>): string =>
     [false, false, true, true, true, true]
   )
 
-/** Where the SSL methods stand against the floor baselines: the check the benchmark exists for. */
-export const rankingSummary = (rows: ReadonlyArray<ResultRow>): string => {
+/** `; significant (p < 0.01): k of n` for the methods whose lead over `baseline` passes the paired test. */
+const significanceSuffix = (baseline: string, sslCount: number, comparisons: ReadonlyArray<PairedComparison> | undefined): string => {
+  const tested = comparisons?.filter((c) => c.baseline === baseline) ?? []
+  if (tested.length === 0) return ""
+  return `; significant (p < ${significanceLevel}): ${tested.filter(isSignificantLead).length} of ${sslCount}`
+}
+
+/**
+ * Where the SSL methods stand against the floor baselines: the check the benchmark exists for.
+ * With `comparisons`, each floor line also says how many leads the paired test backs.
+ */
+export const rankingSummary = (rows: ReadonlyArray<ResultRow>, comparisons?: ReadonlyArray<PairedComparison>): string => {
   const ssl = rows.filter((r) => !isBaseline(r.kind))
   if (ssl.length === 0) return "_No self-supervised method ran._"
   const best = ssl.reduce((a, b) => (b.top1 > a.top1 ? b : a))
   const lines = [`- Best self-supervised method: ${best.method} (Top-1 ${percent(best.top1)}).`]
-  for (const kind of ["random-encoder", "raw-pixels"]) {
+  for (const kind of floorBaselineKinds) {
     const baseline = rows.find((r) => r.kind === kind)
     if (baseline === undefined) continue
     const above = ssl.filter((r) => r.top1 > baseline.top1).map((r) => r.method)
-    lines.push(`- Above the ${baseline.method} baseline (${percent(baseline.top1)}): ${above.length} of ${ssl.length}${above.length > 0 ? ` (${above.join(", ")})` : ""}.`)
+    const suffix = significanceSuffix(baseline.method, ssl.length, comparisons)
+    lines.push(`- Above the ${baseline.method} baseline (${percent(baseline.top1)}): ${above.length} of ${ssl.length}${above.length > 0 ? ` (${above.join(", ")})` : ""}${suffix}.`)
   }
   const supervised = rows.find((r) => r.kind === "supervised")
   if (supervised !== undefined)
     lines.push(`- Gap to the supervised upper bound (${percent(supervised.top1)}): ${((supervised.top1 - best.top1) * 100).toFixed(2)} points.`)
   return lines.join("\n")
 }
+
+/** Signed points with two decimals: `+3.05 points`. */
+const points = (difference: number): string => `${difference > 0 ? "+" : ""}${difference.toFixed(2)} points`
+
+/** One row per (self-supervised method, floor baseline) pair, with the exact McNemar test on the test split. */
+export const pairedComparisonTable = (comparisons: ReadonlyArray<PairedComparison>): string =>
+  markdownTable(
+    ["Method", "Baseline", "Top-1 difference", "only the method right", "only the baseline right", "p (exact McNemar)"],
+    comparisons.map((c) => [c.method, c.baseline, points(c.difference), String(c.b), String(c.c), formatPValue(c.pValue)]),
+    [false, false, true, true, true, true]
+  )
+
+/** The section body: what the test is, then the table. */
+export const pairedComparisonSection = (comparisons: ReadonlyArray<PairedComparison>): string =>
+  comparisons.length === 0
+    ? "_No self-supervised method ran beside a random-encoder or raw-pixels baseline, so there is nothing to pair._"
+    : [
+        `An exact McNemar test pairs each method with a baseline image by image on the test split, using only the images exactly one of the two classifies correctly; p < ${significanceLevel} is treated as a meaningful difference.`,
+        "",
+        pairedComparisonTable(comparisons)
+      ].join("\n")
 
 /** Test accuracy per class (rows) and method (columns), from the probes' per-class artifacts. */
 export const perClassTable = (
@@ -124,11 +159,12 @@ export const datasetSection = (splits: DatasetSplits): string => {
   ].join("\n")
 }
 
-/** The whole report.md; `perClass` in the order of `rows`. */
+/** The whole report.md; `perClass` in the order of `rows`; the paired section only when `comparisons` is given. */
 export const reportMarkdown = (
   rows: ReadonlyArray<ResultRow>,
   splits: DatasetSplits,
-  perClass: ReadonlyArray<{ readonly method: string; readonly perClass: ReadonlyArray<ClassAccuracy> }> = []
+  perClass: ReadonlyArray<{ readonly method: string; readonly perClass: ReadonlyArray<ClassAccuracy> }> = [],
+  comparisons?: ReadonlyArray<PairedComparison>
 ): string =>
   [
     "# SEED: self-supervised learning benchmark",
@@ -149,8 +185,9 @@ export const reportMarkdown = (
     "",
     "## Ranking",
     "",
-    rankingSummary(rows),
+    rankingSummary(rows, comparisons),
     "",
+    ...(comparisons === undefined ? [] : ["## Paired comparison on the test split", "", pairedComparisonSection(comparisons), ""]),
     ...(perClass.length === 0 ? [] : ["## Per-class Top-1", "", perClassTable(perClass, splits.test.classNames), ""]),
     "## Training cost",
     "",

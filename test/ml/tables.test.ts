@@ -45,7 +45,8 @@ describe("ML artifact tables", () => {
     const result = {
       top1: 0.75, top5: 1, l2: 0.01, valTop1: 0.7, grid: [{ l2: 0.01, valTop1: 0.7 }],
       perClass: [{ label: 0, accuracy: 1, count: 2 }, { label: 1, accuracy: 0.5, count: 2 }],
-      confusion: Int32Array.of(2, 0, 1, 1)
+      confusion: Int32Array.of(2, 0, 1, 1),
+      predictions: Uint8Array.of(0, 0, 0, 1)
     }
     await Effect.runPromise(writeProbeResult(paths, result, { method: "m", kind: "contrastive", classNames: ["a", "b"] }))
     expect(fieldsOf(paths.metrics)).toMatchObject({ names: ["top1", "top5", "l2", "val_top1"], rows: 1, meta: { kind: "probe-metrics" } })

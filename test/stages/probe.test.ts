@@ -5,7 +5,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { makeRng } from "../../ml/random.ts"
-import { writeEmbeddings } from "../../ml/tables/embeddings.ts"
+import { readEmbeddings, writeEmbeddings } from "../../ml/tables/embeddings.ts"
+import { readPredictions } from "../../ml/tables/predictions.ts"
 import { probeStage } from "../../stages/probe.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
@@ -31,11 +32,11 @@ const method = { name: "m", kind: "contrastive" as const, temperature: 0.5, proj
 const config = { probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80 }, compute: { backend: "cpu" } }
 
 describe("probe stage", () => {
-  it("declares its inputs from its own pretrain stage and its three outputs", () => {
+  it("declares its inputs from its own pretrain stage and its four outputs", () => {
     const stage = probeStage(method)
     expect(stage.name).toBe("probe:m")
     expect(stage.inputs.test).toEqual({ stage: "pretrain:m", output: "test" })
-    expect(Object.keys(stage.outputs)).toEqual(["metrics", "per_class", "confusion"])
+    expect(Object.keys(stage.outputs)).toEqual(["metrics", "per_class", "confusion", "predictions"])
   })
 
   it("writes metrics, per-class accuracy and the confusion matrix", async () => {
@@ -53,6 +54,25 @@ describe("probe stage", () => {
     const correct = confusion.filter((r) => r.true_label === r.predicted_label).reduce((s, r) => s + r.count, 0)
     expect(correct / 150).toBeCloseTo(row.top1, 10)
     expect(result.provenance).toHaveProperty("grid")
+  })
+
+  it("writes one top-1 prediction per test image that adds up to the confusion matrix", async () => {
+    const inputs = { train: await writeSplit("train-p", 300, 5, "a"), val: await writeSplit("val-p", 90, 5, "b"), test: await writeSplit("test-p", 150, 5, "c") }
+    const stage = probeStage(method)
+    const result = await Effect.runPromise(runStageDirectly(stage, stage.selectParams(config), inputs, path.join(dir, "out-predictions")))
+    const predictions = await Effect.runPromise(readPredictions(result.outputs.predictions))
+    const test = await Effect.runPromise(readEmbeddings(inputs.test))
+    expect(Array.from(predictions.ids)).toEqual(Array.from(test.ids))
+    expect(Array.from(predictions.labels)).toEqual(Array.from(test.labels))
+    const counted = new Map<string, number>()
+    predictions.labels.forEach((label, i) => {
+      const cell = `${label}->${predictions.predicted[i]}`
+      counted.set(cell, (counted.get(cell) ?? 0) + 1)
+    })
+    const confusion = tableFromIPC(fs.readFileSync(result.outputs.confusion)).toArray()
+    expect(new Map(confusion.map((r) => [`${r.true_label}->${r.predicted_label}`, r.count]))).toEqual(counted)
+    const top1 = tableFromIPC(fs.readFileSync(result.outputs.metrics)).toArray()[0].top1
+    expect(predictions.predicted.filter((p, i) => p === predictions.labels[i]).length / 150).toBeCloseTo(top1, 12)
   })
 
   it("fails clearly when the splits' embedding dims differ", async () => {

@@ -37,8 +37,9 @@ describe("report stage", () => {
     expect(stage.heavy).toBe(false)
     expect(stage.inputs["embeddings:infomax"]).toEqual({ stage: "pretrain:infomax", output: "test" })
     expect(stage.inputs["confusion:supervised"]).toEqual({ stage: "probe:supervised", output: "confusion" })
+    expect(stage.inputs["predictions:raw-pixels"]).toEqual({ stage: "probe:raw-pixels", output: "predictions" })
     expect(stage.inputs.val).toEqual({ stage: "split", output: "val" })
-    expect(Object.keys(stage.inputs)).toHaveLength(3 + 5 * fixtureMethods.length)
+    expect(Object.keys(stage.inputs)).toHaveLength(3 + 6 * fixtureMethods.length)
     expect(stage.selectParams({ seed: 3, methods: [] })).toEqual({ seed: 3, projectionPoints: 2000 })
     expect(stage.selectParams({ seed: 3, report: { projectionPoints: 500 } })).toEqual({ seed: 3, projectionPoints: 500 })
   })
@@ -57,6 +58,18 @@ describe("report stage", () => {
     expect(rows[3].embedding_dim).toBe(49)
     expect(rows[5].epochs).toBe(2)
     expect(first.progress.at(-1)).toEqual({ done: 7, total: 7, note: undefined })
+  })
+
+  it("writes the paired comparison of every self-supervised method with each floor baseline into report.md", () => {
+    const md = fs.readFileSync(first.outputs.markdown, "utf8")
+    const section = md.slice(md.indexOf("## Paired comparison on the test split"), md.indexOf("## Per-class Top-1"))
+    const rows = section.split("\n").filter((l) => /^\| (autoencoder|contrastive|infomax) \|/.test(l))
+    expect(rows.map((l) => l.split(" | ")[1])).toEqual([
+      "random-encoder", "random-encoder", "random-encoder", "raw-pixels", "raw-pixels", "raw-pixels"
+    ])
+    // 1200 fixture images, contrastive right on 87.1% and the random encoder on 78.1%
+    expect(rows[1]).toMatch(/^\| contrastive \| random-encoder \| \+9\.00 points \| \d+ \| \d+ \| \d\.\de-\d+ \|$/)
+    expect(md).toMatch(/- Above the random-encoder baseline \(78\.10%\): 3 of 3 \(autoencoder, contrastive, infomax\); significant \(p < 0\.01\): 3 of 3\./)
   })
 
   it("produces byte-identical outputs from the same inputs", () => {

@@ -5,7 +5,7 @@
 import * as Arrow from "apache-arrow"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { makeRng } from "../../../ml/random.ts"
+import { makeRng, permutation } from "../../../ml/random.ts"
 
 export const classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
@@ -90,6 +90,18 @@ const probeTables = (method: string, top1: number, rng: ReturnType<typeof makeRn
   }
 }
 
+/** Top-1 predictions on the same test ids as the embeddings: a seeded `top1` share of rows right, the rest wrong. */
+const predictionsTable = (method: string, rows: number, top1: number, rng: ReturnType<typeof makeRng>) => {
+  const labels = Uint8Array.from({ length: rows }, (_, i) => i % 10)
+  const predicted = labels.map((label) => (label + 1 + rng.int(9)) % 10)
+  const right = permutation(rows, rng.fork("right")).subarray(0, Math.round(top1 * rows))
+  for (const row of right) predicted[row] = labels[row]
+  return table(
+    { id: Arrow.makeVector(Int32Array.from({ length: rows }, (_, i) => 1000 + i)), label: Arrow.makeVector(labels), predicted: Arrow.makeVector(predicted) },
+    { kind: "predictions", method, rows }
+  )
+}
+
 /** An image split: a few real rows, the metadata claiming `rows` (the report reads only the metadata). */
 const splitTable = (name: "train" | "val" | "test", rows: number, classCount: number) => {
   const bytes = 28 * 28
@@ -127,6 +139,7 @@ export const writeReportFixtures = (dir: string, testRows = 300): Record<string,
     files[`confusion:${m.name}`] = write(path.join(dir, `${m.name}.confusion.arrow`), probe.confusion)
     files[`history:${m.name}`] = write(path.join(dir, `${m.name}.history.arrow`), historyTable(m.name, m.epochs, r.fork("history")))
     files[`embeddings:${m.name}`] = write(path.join(dir, `${m.name}.test.arrow`), embeddingTable(m.name, testRows, m.dim, r.fork("embeddings")))
+    files[`predictions:${m.name}`] = write(path.join(dir, `${m.name}.predictions.arrow`), predictionsTable(m.name, testRows, m.top1, r.fork("predictions")))
   }
   return files
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { readEmbeddings, readHistory, readMetrics, readSplitSummary } from "../../../ml/report/artifacts.ts"
+import { readEmbeddings, readHistory, readMetrics, readPredictions, readSplitSummary } from "../../../ml/report/artifacts.ts"
 import { readPerClass } from "../../../ml/report/artifacts.ts"
-import { baselinesTable, costTable, markdownTable, methodsTable, perClassTable, rankingSummary, reportMarkdown } from "../../../ml/report/markdown.ts"
+import { baselinesTable, costTable, markdownTable, methodsTable, pairedComparisonTable, perClassTable, rankingSummary, reportMarkdown } from "../../../ml/report/markdown.ts"
+import { pairedComparisons, type PairedComparison } from "../../../ml/report/paired-comparisons.ts"
 import { orderRows, resultRow, type ResultRow } from "../../../ml/report/results.ts"
 import { sharedTempDir } from "../../support/temp-dir.ts"
 import { fixtureMethods, writeReportFixtures } from "./fixtures.ts"
@@ -19,6 +20,11 @@ const loadRows = Effect.forEach(fixtureMethods, (m) =>
     return resultRow(m, metrics, history, embeddings.dim)
   })
 ).pipe(Effect.map(orderRows))
+
+/** The paired tests over the fixture predictions, the way the report computes them. */
+const loadComparisons = Effect.forEach(fixtureMethods, (m) =>
+  Effect.map(readPredictions(files[`predictions:${m.name}`]), (predictions) => ({ name: m.name, kind: m.kind, predictions }))
+).pipe(Effect.flatMap(pairedComparisons))
 
 const loadSplits = Effect.all({
   train: readSplitSummary(files.train),
@@ -85,6 +91,61 @@ describe("report markdown", () => {
         "- Above the raw-pixels baseline (84.00%): 2 of 3 (contrastive, infomax).",
         "- Gap to the supervised upper bound (91.50%): 4.40 points."
       ])
+    })
+  )
+
+  it.effect("with paired tests, each floor baseline line says how many leads are significant", () =>
+    Effect.gen(function* () {
+      const test = (method: string, baseline: string, difference: number, pValue: number): PairedComparison => ({ method, baseline, difference, pValue, b: 0, c: 0 })
+      const comparisons = [
+        test("autoencoder", "random-encoder", 5.1, 2e-9),
+        test("contrastive", "random-encoder", 9, 1e-20),
+        test("infomax", "random-encoder", 7.7, 0.03),
+        test("autoencoder", "raw-pixels", -0.8, 0.2),
+        test("contrastive", "raw-pixels", 3.1, 0.004),
+        test("infomax", "raw-pixels", 1.8, 0.008)
+      ]
+      expect(rankingSummary(yield* loadRows, comparisons).split("\n")).toEqual([
+        "- Best self-supervised method: contrastive (Top-1 87.10%).",
+        "- Above the random-encoder baseline (78.10%): 3 of 3 (autoencoder, contrastive, infomax); significant (p < 0.01): 2 of 3.",
+        "- Above the raw-pixels baseline (84.00%): 2 of 3 (contrastive, infomax); significant (p < 0.01): 2 of 3.",
+        "- Gap to the supervised upper bound (91.50%): 4.40 points."
+      ])
+    })
+  )
+
+  it("renders one paired-test row per method and baseline, p in short form", () => {
+    const lines = pairedComparisonTable([
+      { method: "infomax", baseline: "random-encoder", difference: 3.05, b: 120, c: 59, pValue: 3.14e-5 },
+      { method: "infomax", baseline: "raw-pixels", difference: -0.4, b: 30, c: 38, pValue: 0.4213 }
+    ]).split("\n")
+    expect(lines).toEqual([
+      "| Method | Baseline | Top-1 difference | only the method right | only the baseline right | p (exact McNemar) |",
+      "|---|---|---:|---:|---:|---:|",
+      "| infomax | random-encoder | +3.05 points | 120 | 59 | 3.1e-5 |",
+      "| infomax | raw-pixels | -0.40 points | 30 | 38 | 0.42 |"
+    ])
+  })
+
+  it.effect("the whole report places the paired comparison right after the ranking", () =>
+    Effect.gen(function* () {
+      const rows = yield* loadRows
+      const comparisons = yield* loadComparisons
+      expect(comparisons.map((c) => `${c.method} vs ${c.baseline}`)).toEqual([
+        "autoencoder vs random-encoder", "contrastive vs random-encoder", "infomax vs random-encoder",
+        "autoencoder vs raw-pixels", "contrastive vs raw-pixels", "infomax vs raw-pixels"
+      ])
+      const md = reportMarkdown(rows, yield* loadSplits, [], comparisons)
+      const section = md.indexOf("## Paired comparison on the test split")
+      expect(section).toBeGreaterThan(md.indexOf("## Ranking"))
+      expect(section).toBeLessThan(md.indexOf("## Training cost"))
+      const body = md.slice(section).split("\n")
+      expect(body[2]).toMatch(/^An exact McNemar test .* p < 0\.01 is treated as a meaningful difference\.$/)
+      expect(body[4]).toBe("| Method | Baseline | Top-1 difference | only the method right | only the baseline right | p (exact McNemar) |")
+      expect(body.slice(6, 12).map((l) => l.split(" | ").slice(0, 2).join(" | "))).toEqual(comparisons.map((c) => `| ${c.method} | ${c.baseline}`))
+      expect(md).toMatch(/- Above the random-encoder baseline \(78\.10%\): 3 of 3 \(autoencoder, contrastive, infomax\); significant \(p < 0\.01\): \d of 3\./)
+      // without paired tests (older callers) the report keeps its previous shape
+      expect(reportMarkdown(rows, yield* loadSplits)).not.toContain("Paired comparison")
     })
   )
 
