@@ -70,3 +70,21 @@ describe("linearProbe", () => {
     expect(run()).toEqual(run())
   })
 })
+
+describe("linearProbe predictions", () => {
+  // overlapping classes, so that some test rows are wrong and the predictions carry information
+  const sets = [blobs(400, 5, 8, 1.2, "tr"), blobs(150, 5, 8, 1.2, "va"), blobs(300, 5, 8, 1.2, "te")] as const
+  const options = { classCount: 5, l2Grid: [1e-4, 1e-2, 10], maxIterations: 60 }
+
+  it("predicts one class per test row, in agreement with Top-1 and the confusion matrix", () => {
+    const result = linearProbe(...sets, options)
+    const test = sets[2]
+    const right = result.predictions.reduce((sum, p, n) => sum + (p === test.labels[n] ? 1 : 0), 0)
+    expect(right / test.count).toBeCloseTo(result.top1, 12)
+    expect(result.top1).toBeGreaterThan(0.3)
+    expect(result.top1).toBeLessThan(0.95)
+    const confusion = new Int32Array(25)
+    result.predictions.forEach((p, n) => confusion[test.labels[n] * 5 + p]++)
+    expect(confusion).toEqual(result.confusion)
+  })
+})
