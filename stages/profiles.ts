@@ -21,11 +21,16 @@ export const baseConfig = {
   seed: 0,
   dataset: { source: "fashion-mnist" },
   split: { train: 0.8, val: 0.1, test: 0.1 },
-  encoder: { widths: [32, 64, 128], embeddingDim: 128 },
-  training: { epochs: 15, batchSize: 256, learningRate: 0.001 },
+  // a 2x2 pooling grid: with global pooling, the last map's few-pixel receptive fields lose the layout
+  // (full's infomax after 2 epochs, probed on 2x2-pooled features: 88.0 Top-1 against 83.2 pooled globally;
+  // the random encoder 86.8 against 80.5)
+  encoder: { widths: [32, 64, 128], poolGrid: 2, embeddingDim: 512 },
+  // 10 epochs so that `full` ends in about 2 hours on 2 cores (2,180 steps per method)
+  training: { epochs: 10, batchSize: 256, learningRate: 0.001 },
   augment: { flip: true },
   methods,
-  probe: { l2Grid: [0.0001, 0.001, 0.01], maxIterations: 200 },
+  // the 2x2-pooled probes above chose the weakest L2 of [1e-4, 1e-3, 1e-2], so the grid reaches lower
+  probe: { l2Grid: [0.00001, 0.0001, 0.001], maxIterations: 200 },
   compute: { backend: "auto" }
 }
 
@@ -33,7 +38,7 @@ export const profiles: Record<string, unknown> = {
   full: {},
   quick: {
     dataset: { limitPerClass: 2000 },
-    encoder: { widths: [16, 32, 64], embeddingDim: 64 },
+    encoder: { widths: [16, 32, 64], poolGrid: 1, embeddingDim: 64 },
     // batch 64: twice the steps of 128 for the same images and time, which every method needed
     // (pnpm bench ssl-methods, 6000 images, 3 epochs: +1.4 to +2 Top-1 points each over batch 128);
     // 10,000 images rather than 6,000 lifted infomax from +1.3 to +3.2 points over the random encoder
@@ -44,7 +49,7 @@ export const profiles: Record<string, unknown> = {
   },
   smoke: {
     dataset: { source: "synthetic", perClass: 24, size: 12 },
-    encoder: { widths: [4, 8], embeddingDim: 8 },
+    encoder: { widths: [4, 8], poolGrid: 1, embeddingDim: 8 },
     training: { epochs: 1, batchSize: 16, learningRate: 0.003 },
     probe: { l2Grid: [0.001], maxIterations: 30 },
     report: { projectionPoints: 50 }
