@@ -21,13 +21,16 @@ export class StoreError extends Data.TaggedError("StoreError")<{ message: string
 /** A CLI argument names something that does not exist (a run id, a stage without a record). */
 export class UsageError extends Data.TaggedError("UsageError")<{ message: string; hint?: string }> {}
 
+/** Another process is running stages in this store, so a store-wide operation (gc) must wait. */
+export class StoreBusy extends Data.TaggedError("StoreBusy")<{ message: string; hint?: string }> {}
+
 /** `audit` found mismatches; the report lists them. */
 export class AuditFailed extends Data.TaggedError("AuditFailed")<{ message: string; hint?: string }> {}
 
 /** One or more stages of a run failed; details were printed as they happened. */
 export class RunFailed extends Data.TaggedError("RunFailed")<{ message: string; hint?: string }> {}
 
-export type PipelineError = ConfigError | GraphError | StageFailed | StoreError | UsageError | AuditFailed | RunFailed
+export type PipelineError = ConfigError | GraphError | StageFailed | StoreError | StoreBusy | UsageError | AuditFailed | RunFailed
 
 /** Wraps an unknown thrown value as a StoreError naming `what`. */
 export const storeError = (what: string) => (cause: unknown): StoreError =>

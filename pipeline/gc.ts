@@ -1,17 +1,48 @@
 /**
  * Garbage collection: keep the newest `keep` runs, the index entries they (and each stage's HEAD)
- * refer to, and the objects those entries hold; everything else can be removed.
+ * refer to, and the objects those entries hold; everything else can be removed. Checkpoints of
+ * unfinished stages are kept while they are the one a rerun would most likely resume: the newest of
+ * their stage, written after the stage last succeeded. gc refuses to touch a store that a run is using.
  */
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import type { StoreError } from "./errors.ts"
-import type { Store } from "./store.ts"
+import { StoreBusy, type StoreError } from "./errors.ts"
+import { heldLocks } from "./stage-lock.ts"
+import type { CheckpointEntry, Store } from "./store.ts"
 
 export interface GcPlan {
   readonly runs: ReadonlyArray<string>
   readonly indexEntries: ReadonlyArray<{ readonly stage: string; readonly fingerprint: string }>
   readonly objects: ReadonlyArray<{ readonly hash: string; readonly bytes: number }>
+  readonly checkpoints: ReadonlyArray<CheckpointEntry & { readonly reason: string }>
 }
+
+/** Fails while any stage lock is held: a running stage's new objects and checkpoint are not in any record yet. */
+export const ensureStoreIdle = (store: Store): Effect.Effect<void, StoreError | StoreBusy> =>
+  Effect.gen(function* () {
+    const held = yield* heldLocks(store.locksDir)
+    if (held.length > 0) {
+      return yield* new StoreBusy({
+        message: `a run is using the store ${store.root} (${held.length} stage lock(s) held, e.g. ${decodeURIComponent(held[0])})`,
+        hint: "let that run finish (or stop it), then run gc again"
+      })
+    }
+  })
+
+/** Checkpoints a rerun would not resume: an older one of the same stage, or one the stage has since succeeded past. */
+const supersededCheckpoints = (store: Store) =>
+  Effect.gen(function* () {
+    const all = yield* store.listCheckpoints()
+    const superseded: Array<CheckpointEntry & { reason: string }> = []
+    for (const stage of new Set(all.map((c) => c.stage))) {
+      const [newest, ...older] = all.filter((c) => c.stage === stage).sort((a, b) => b.modifiedMs - a.modifiedMs)
+      for (const c of older) superseded.push({ ...c, reason: "a newer checkpoint of the stage exists" })
+      const head = yield* store.readHead(stage)
+      const succeededAt = head ? Date.parse(head.timings.finishedAt) : Number.NEGATIVE_INFINITY
+      if (succeededAt > newest.modifiedMs) superseded.push({ ...newest, reason: "the stage succeeded since with another fingerprint" })
+    }
+    return superseded
+  })
 
 /** What gc would remove (nothing is deleted here). */
 export const planGc = (store: Store, keep: number): Effect.Effect<GcPlan, StoreError> =>
@@ -40,7 +71,8 @@ export const planGc = (store: Store, keep: number): Effect.Effect<GcPlan, StoreE
     const objects = (yield* store.listObjects())
       .filter((hash) => !keptObjects.has(hash))
       .map((hash) => ({ hash, bytes: sizeOf(store.objectPath(hash)) }))
-    return { runs: ids.slice(0, ids.length - keptIds.length), indexEntries, objects }
+    const checkpoints = yield* supersededCheckpoints(store)
+    return { runs: ids.slice(0, ids.length - keptIds.length), indexEntries, objects, checkpoints }
   })
 
 const sizeOf = (file: string): number => {
@@ -57,4 +89,5 @@ export const applyGc = (store: Store, plan: GcPlan): Effect.Effect<void, StoreEr
     for (const { stage, fingerprint } of plan.indexEntries) yield* store.removeIndex(stage, fingerprint)
     for (const { hash } of plan.objects) yield* store.removeObject(hash)
     for (const id of plan.runs) yield* store.removeRun(id)
+    for (const c of plan.checkpoints) yield* store.removeCheckpoint(c.stage, c.fingerprint)
   })

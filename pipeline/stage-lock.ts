@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import lockfile from "proper-lockfile"
 import { StoreError } from "./errors.ts"
 
@@ -17,6 +18,16 @@ export const withStageLock = (
   onWait: Effect.Effect<void>
 ): Effect.Effect<void, StoreError, Scope.Scope> =>
   Effect.acquireRelease(acquire(target, onWait), (release) => Effect.promise(() => release().catch(() => undefined)))
+
+/** The lock targets in `dir` that a live process holds now (a dead holder's lock goes stale). */
+export const heldLocks = (dir: string): Effect.Effect<ReadonlyArray<string>, StoreError> =>
+  Effect.try({
+    try: () =>
+      fs.readdirSync(dir)
+        .filter((name) => !name.endsWith(".lock"))
+        .filter((name) => lockfile.checkSync(path.join(dir, name), { realpath: false, stale: STALE_MS })),
+    catch: (e) => new StoreError({ message: `cannot read the locks in ${dir}: ${e instanceof Error ? e.message : String(e)}` })
+  })
 
 const acquire = (target: string, onWait: Effect.Effect<void>) =>
   Effect.gen(function* () {

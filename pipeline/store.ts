@@ -34,8 +34,18 @@ export const newRunId = (): string =>
 
 const attempt = <A>(what: string, f: () => A): Effect.Effect<A, StoreError> => Effect.try({ try: f, catch: storeError(what) })
 
+/** One stage's resumable state on disk. */
+export interface CheckpointEntry {
+  readonly stage: string
+  readonly fingerprint: string
+  readonly bytes: number
+  /** The newest write under it, ms since the epoch. */
+  readonly modifiedMs: number
+}
+
 export interface Store {
   readonly root: string
+  readonly locksDir: string
   readonly objectPath: (hash: string) => string
   readonly statCacheFile: string
   readonly hasObject: (hash: string) => boolean
@@ -61,6 +71,7 @@ export interface Store {
   /** checkpoints/<stage>/<fingerprint>/, created if missing: a stage's resumable state (see StageContext). */
   readonly checkpointDir: (stage: string, fingerprint: string) => Effect.Effect<string, StoreError>
   readonly removeCheckpoint: (stage: string, fingerprint: string) => Effect.Effect<void, StoreError>
+  readonly listCheckpoints: () => Effect.Effect<ReadonlyArray<CheckpointEntry>, StoreError>
   readonly listObjects: () => Effect.Effect<ReadonlyArray<string>, StoreError>
   readonly removeObject: (hash: string) => Effect.Effect<void, StoreError>
 }
@@ -93,6 +104,20 @@ const removeOrphanTemps = (tmpRoot: string): void => {
   }
 }
 
+/** Total bytes and newest mtime of the files and dirs under `dir`. */
+const treeStats = (dir: string): { bytes: number; modifiedMs: number } => {
+  let bytes = 0
+  let modifiedMs = fs.statSync(dir).mtimeMs
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    const stat = fs.statSync(full)
+    const inner = entry.isDirectory() ? treeStats(full) : { bytes: stat.size, modifiedMs: stat.mtimeMs }
+    bytes += inner.bytes
+    modifiedMs = Math.max(modifiedMs, inner.modifiedMs)
+  }
+  return { bytes, modifiedMs }
+}
+
 /** Whether two paths are hard links to the same file (false if either is missing). */
 const sameFile = (a: string, b: string): boolean => {
   try {
@@ -108,6 +133,7 @@ const makeStore = (root: string): Store => {
   const indexDir = (stage: string) => path.join(root, "index", safeName(stage))
   const indexFile = (stage: string, fp: string) => path.join(indexDir(stage), `${fp}.json`)
   const runFile = (runId: string) => path.join(root, "runs", `${runId}.json`)
+  const locksDir = path.join(root, "locks")
   const checkpointPath = (stage: string, fp: string) => path.join(root, "checkpoints", safeName(stage), fp)
 
   const commitObject = (file: string, hash: string) =>
@@ -154,8 +180,20 @@ const makeStore = (root: string): Store => {
       fsyncDir(path.dirname(dest))
     })
 
+  const listCheckpoints = () =>
+    attempt("cannot list checkpoints", () => {
+      const top = path.join(root, "checkpoints")
+      return fs.readdirSync(top).flatMap((stageDir) =>
+        fs.readdirSync(path.join(top, stageDir)).map((fingerprint) => ({
+          stage: decodeURIComponent(stageDir),
+          fingerprint,
+          ...treeStats(path.join(top, stageDir, fingerprint))
+        })))
+    })
+
   return {
     root,
+    locksDir,
     objectPath,
     statCacheFile: path.join(root, "cache", "stat.json"),
     hasObject: (hash) => fs.existsSync(objectPath(hash)),
@@ -183,7 +221,7 @@ const makeStore = (root: string): Store => {
     makeTempDir: (label) =>
       attempt("cannot create temp dir", () =>
         fs.mkdtempSync(path.join(root, "tmp", `${process.pid}-${safeName(label)}-`))),
-    lockTarget: (stage, fp) => path.join(root, "locks", `${safeName(stage)}-${fp.slice(0, 24)}`),
+    lockTarget: (stage, fp) => path.join(locksDir, `${safeName(stage)}-${fp.slice(0, 24)}`),
     checkpointDir: (stage, fp) =>
       attempt(`cannot create the checkpoint dir of ${stage}`, () => {
         fs.mkdirSync(checkpointPath(stage, fp), { recursive: true })
@@ -197,6 +235,7 @@ const makeStore = (root: string): Store => {
           fs.rmdirSync(path.dirname(checkpointPath(stage, fp)))
         } catch {}
       }),
+    listCheckpoints,
     listObjects: () =>
       attempt("cannot list objects", () =>
         fs.readdirSync(path.join(root, "objects")).flatMap((d) =>

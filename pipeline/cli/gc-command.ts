@@ -9,6 +9,8 @@ import { storeOption } from "./options.ts"
 // loaded when the command runs: `run` (the hot path) never pays for it
 const implementation = Effect.promise(() => import("../gc.ts"))
 
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1)
+
 export const gcCommand = () =>
   Command.make("gc", {
     store: storeOption,
@@ -16,15 +18,23 @@ export const gcCommand = () =>
     yes: Options.boolean("yes").pipe(Options.withDescription("really delete (default: only list)"))
   }, (args) =>
     Effect.gen(function* () {
-      const { applyGc, planGc } = yield* implementation
+      const { applyGc, ensureStoreIdle, planGc } = yield* implementation
       const store = yield* openStore(args.store)
+      yield* ensureStoreIdle(store)
       const plan = yield* planGc(store, args.keep)
       const bytes = plan.objects.reduce((n, o) => n + o.bytes, 0)
       const verb = args.yes ? "removed" : "would remove"
       for (const id of plan.runs) yield* Console.log(`${verb} run ${id}`)
       for (const e of plan.indexEntries) yield* Console.log(`${verb} index ${e.stage}/${e.fingerprint.slice(0, 12)}`)
       for (const o of plan.objects) yield* Console.log(`${verb} object ${o.hash.slice(0, 12)} (${o.bytes} bytes)`)
+      for (const c of plan.checkpoints) {
+        yield* Console.log(`${verb} checkpoint ${c.stage}/${c.fingerprint.slice(0, 12)} (${c.bytes} bytes): ${c.reason}`)
+      }
       if (args.yes) yield* applyGc(store, plan)
-      yield* Console.log(`${verb}: ${plan.runs.length} runs, ${plan.indexEntries.length} index entries, ${plan.objects.length} objects (${(bytes / 1048576).toFixed(1)} MiB)${args.yes ? "" : "; pass --yes to delete"}`)
+      const checkpointBytes = plan.checkpoints.reduce((n, c) => n + c.bytes, 0)
+      yield* Console.log(
+        `${verb}: ${plan.runs.length} runs, ${plan.indexEntries.length} index entries, ${plan.objects.length} objects (${mib(bytes)} MiB), ` +
+          `${plan.checkpoints.length} checkpoints (${mib(checkpointBytes)} MiB)${args.yes ? "" : "; pass --yes to delete"}`
+      )
     })
   ).pipe(Command.withDescription("remove artifacts no kept run refers to"))

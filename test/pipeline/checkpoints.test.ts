@@ -1,7 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeFixtureProject, runFixture, type FixtureProject } from "./fixture-project.ts"
+import lockfile from "proper-lockfile"
+import { cliInProcess, makeFixtureProject, runFixture, type FixtureProject } from "./fixture-project.ts"
 
 describe("a stage's checkpoint dir", () => {
   let project: FixtureProject
@@ -34,5 +35,37 @@ describe("a stage's checkpoint dir", () => {
     expect(head.fingerprint).not.toBe(interrupted)
     expect(head.provenance.attempt).toBe(1)
     expect(fs.readdirSync(scaleCheckpoints())).toEqual([interrupted])
+  })
+
+  it("gc keeps the checkpoint a rerun would resume and removes the ones it would not", async () => {
+    // the previous test left factor=5's checkpoint, and factor=7 has succeeded since
+    const [succeededPast] = fs.readdirSync(scaleCheckpoints())
+    const passedBy = await cliInProcess(project, ["gc"])
+    expect(passedBy.stdout).toContain(`would remove checkpoint scale/${succeededPast.slice(0, 12)} (1 bytes): the stage succeeded since`)
+
+    process.env.FIXTURE_FAIL_SCALE = "1"
+    await runFixture(project, ["scale.factor=11"]).finally(() => delete process.env.FIXTURE_FAIL_SCALE)
+    const resumable = fs.readdirSync(scaleCheckpoints()).find((fp) => fp !== succeededPast)!
+    const listed = await cliInProcess(project, ["gc"])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain(`would remove checkpoint scale/${succeededPast.slice(0, 12)} (1 bytes): a newer checkpoint`)
+    expect(listed.stdout).not.toContain(resumable.slice(0, 12))
+    expect(listed.stdout).toMatch(/, 1 checkpoints \(0\.0 MiB\); pass --yes/)
+    expect(fs.readdirSync(scaleCheckpoints()).sort()).toEqual([succeededPast, resumable].sort())
+
+    expect((await cliInProcess(project, ["gc", "--yes"])).code).toBe(0)
+    expect(fs.readdirSync(scaleCheckpoints())).toEqual([resumable])
+  })
+
+  it("gc refuses while a run holds a stage lock, and deletes nothing", async () => {
+    const target = path.join(project.store, "locks", "scale-0123456789abcdef01234567")
+    fs.writeFileSync(target, "")
+    const release = await lockfile.lock(target, { realpath: false })
+    const before = fs.readdirSync(path.join(project.store, "runs"))
+    const busy = await cliInProcess(project, ["gc", "--keep", "0", "--yes"]).finally(release)
+    expect(busy.code).toBe(1)
+    expect(busy.stderr).toMatch(/error: a run is using the store .* \(1 stage lock\(s\) held, e\.g\. scale-0123/)
+    expect(busy.stderr).toMatch(/hint: let that run finish/)
+    expect(fs.readdirSync(path.join(project.store, "runs"))).toEqual(before)
   })
 })
