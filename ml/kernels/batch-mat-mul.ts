@@ -41,6 +41,18 @@ export const planCosts = ({ m, k, n, transposeA, transposeB }: Product) => ({
   swapped: TRANSPOSE_NS * ((transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n) + PACK_NS * k * m
 })
 
+/** [rows, inner] x [inner, cols] of two operands, releasing the transposed copies among them. */
+const multiplyOperands = (
+  backend: WasmBackend,
+  left: ReturnType<typeof operand>,
+  right: ReturnType<typeof operand>,
+  rows: number, inner: number, cols: number
+): Info => {
+  const out = matMul(backend, left.info, right.info, rows, inner, cols)
+  for (const o of [left, right]) if (o.owned) release(backend, o.info)
+  return out
+}
+
 /** C [m, n] for a single product; a and b are stored as [m, k] / [k, m] and [k, n] / [n, k]. */
 const singleProduct = (backend: WasmBackend, a: Info, b: Info, p: Product): Info => {
   const { m, k, n, transposeA, transposeB } = p
@@ -49,18 +61,11 @@ const singleProduct = (backend: WasmBackend, a: Info, b: Info, p: Product): Info
   const costs = planCosts(p)
   if (costs.direct <= costs.swapped) {
     const left = operand(backend, a, aRows, aCols, transposeA)
-    const right = operand(backend, b, bRows, bCols, transposeB)
-    const out = matMul(backend, left.info, right.info, m, k, n)
-    if (left.owned) release(backend, left.info)
-    if (right.owned) release(backend, right.info)
-    return out
+    return multiplyOperands(backend, left, operand(backend, b, bRows, bCols, transposeB), m, k, n)
   }
   // C^T = B'^T A'^T: B'^T is b as stored when transposeB, A'^T is a as stored when transposeA.
   const left = operand(backend, b, bRows, bCols, !transposeB)
-  const right = operand(backend, a, aRows, aCols, !transposeA)
-  const outT = matMul(backend, left.info, right.info, n, k, m)
-  if (left.owned) release(backend, left.info)
-  if (right.owned) release(backend, right.info)
+  const outT = multiplyOperands(backend, left, operand(backend, a, aRows, aCols, !transposeA), n, k, m)
   const out = transposed(backend, outT, n, m)
   release(backend, outT)
   return out
