@@ -60,7 +60,7 @@ export const cacheDir = [
   process.env.SEED_TS_CACHE,
   path.join(repoRoot, "node_modules", ".cache", "seed-ts"),
   path.join(os.tmpdir(), `seed-ts-${process.getuid?.() ?? "user"}`)
-].filter(Boolean).map(writableDir).find(Boolean)
+].filter(Boolean).find((dir) => writableDir(dir) !== undefined) // find stops at the first: later ones are not created
 
 export const isTypeScript = (url) => url.startsWith("file:") && (url.endsWith(".ts") || url.endsWith(".mts"))
 
