@@ -7,7 +7,7 @@ import * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import lockfile from "proper-lockfile"
-import { StoreError } from "./errors.ts"
+import { StoreError, storeError } from "./errors.ts"
 
 const STALE_MS = 10_000
 const POLL_MS = 150
@@ -26,7 +26,7 @@ export const heldLocks = (dir: string): Effect.Effect<ReadonlyArray<string>, Sto
       fs.readdirSync(dir)
         .filter((name) => !name.endsWith(".lock"))
         .filter((name) => lockfile.checkSync(path.join(dir, name), { realpath: false, stale: STALE_MS })),
-    catch: (e) => new StoreError({ message: `cannot read the locks in ${dir}: ${e instanceof Error ? e.message : String(e)}` })
+    catch: storeError(`cannot read the locks in ${dir}`)
   })
 
 const acquire = (target: string, onWait: Effect.Effect<void>) =>
