@@ -58,8 +58,13 @@ export const lookupStage = (
       if (problems.length === 0) return { _tag: "Reusable", entry } as const
       return { _tag: "Stale", reasons: problems, corrupted } as const
     }
-    return { _tag: "Stale", reasons: yield* whyStale(store, stage, components), corrupted: [] } as const
+    const reasons = yield* whyStale(store, stage, components)
+    const checkpoint = yield* store.findCheckpoint(stage, fingerprint)
+    if (checkpoint) reasons.push(`resumable: checkpoint saved ${utcMinute(checkpoint.modifiedMs)} (${(checkpoint.bytes / 1048576).toFixed(1)} MiB)`)
+    return { _tag: "Stale", reasons, corrupted: [] } as const
   })
+
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`
 
 /** Compares with the stage's last successful run (HEAD) field by field. */
 export const whyStale = (store: Store, stage: string, components: FingerprintComponents): Effect.Effect<Array<string>, StoreError> =>

@@ -72,6 +72,8 @@ export interface Store {
   readonly checkpointDir: (stage: string, fingerprint: string) => Effect.Effect<string, StoreError>
   readonly removeCheckpoint: (stage: string, fingerprint: string) => Effect.Effect<void, StoreError>
   readonly listCheckpoints: () => Effect.Effect<ReadonlyArray<CheckpointEntry>, StoreError>
+  /** The non-empty checkpoint of this stage and fingerprint, if there is one. */
+  readonly findCheckpoint: (stage: string, fingerprint: string) => Effect.Effect<CheckpointEntry | undefined, StoreError>
   readonly listObjects: () => Effect.Effect<ReadonlyArray<string>, StoreError>
   readonly removeObject: (hash: string) => Effect.Effect<void, StoreError>
 }
@@ -180,15 +182,23 @@ const makeStore = (root: string): Store => {
       fsyncDir(path.dirname(dest))
     })
 
+  const checkpointEntry = (stage: string, fingerprint: string): CheckpointEntry => ({
+    stage,
+    fingerprint,
+    ...treeStats(checkpointPath(stage, fingerprint))
+  })
+
   const listCheckpoints = () =>
     attempt("cannot list checkpoints", () => {
       const top = path.join(root, "checkpoints")
       return fs.readdirSync(top).flatMap((stageDir) =>
-        fs.readdirSync(path.join(top, stageDir)).map((fingerprint) => ({
-          stage: decodeURIComponent(stageDir),
-          fingerprint,
-          ...treeStats(path.join(top, stageDir, fingerprint))
-        })))
+        fs.readdirSync(path.join(top, stageDir)).map((fingerprint) => checkpointEntry(decodeURIComponent(stageDir), fingerprint)))
+    })
+
+  const findCheckpoint = (stage: string, fingerprint: string) =>
+    attempt(`cannot read the checkpoint of ${stage}`, () => {
+      const dir = checkpointPath(stage, fingerprint)
+      return fs.existsSync(dir) && fs.readdirSync(dir).length > 0 ? checkpointEntry(stage, fingerprint) : undefined
     })
 
   return {
@@ -236,6 +246,7 @@ const makeStore = (root: string): Store => {
         } catch {}
       }),
     listCheckpoints,
+    findCheckpoint,
     listObjects: () =>
       attempt("cannot list objects", () =>
         fs.readdirSync(path.join(root, "objects")).flatMap((d) =>

@@ -16,6 +16,8 @@ describe("a stage's checkpoint dir", () => {
     expect(failed.outcomes.scale).toBe("failed")
     const [fingerprint] = fs.readdirSync(scaleCheckpoints())
     expect(fs.readFileSync(path.join(scaleCheckpoints(), fingerprint, "attempts"), "utf8")).toBe("1")
+    const status = await cliInProcess(project, ["status"])
+    expect(status.stdout).toMatch(/scale: stale\n {4}- never ran\n {4}- resumable: checkpoint saved \d{4}-\d\d-\d\d \d\d:\d\d UTC \(0\.0 MiB\)/)
 
     const resumed = await runFixture(project)
     expect(resumed.outcomes.scale).toBe("ran")
