@@ -1,10 +1,12 @@
 /**
  * Runs the DAG: stages start as soon as their upstream stages have committed (or were reused),
- * independent ones concurrently up to `concurrency`; a failed stage skips only its descendants.
+ * independent ones concurrently up to `concurrency`, the longest expected chain first when they
+ * outnumber the slots; a failed stage skips only its descendants.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as os from "node:os"
+import { criticalPathPriorities } from "./critical-path.ts"
 import { executeStage } from "./execute-stage.ts"
 import { StageFailed, type ConfigError, type GraphError, type StoreError } from "./errors.ts"
 import { codeHashOf, fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
@@ -14,6 +16,7 @@ import { silentReporter, type Reporter } from "./progress.ts"
 import type { IndexEntry, InputRecord, RunRecord, StageRunRecord } from "./records.ts"
 import { lookupStage } from "./reuse.ts"
 import type { Session } from "./session.ts"
+import { makePrioritySlots } from "./slots.ts"
 import type { StageDefinition } from "./stage.ts"
 import { withStageLock } from "./stage-lock.ts"
 import { newRunId, runtimeFacts } from "./store.ts"
@@ -80,9 +83,21 @@ const executeAll = (
 ) =>
   Effect.gen(function* () {
     const reporter = options.reporter ?? silentReporter
-    const permits = yield* Effect.makeSemaphore(Math.max(1, options.concurrency ?? os.cpus().length))
+    const slots = yield* makePrioritySlots(options.concurrency ?? os.cpus().length)
+    // a stage's last successful run (any fingerprint, any profile) is the guess of its next run time
+    const lastSeconds = new Map<string, number>()
+    for (const stage of stages) lastSeconds.set(stage.name, (yield* session.store.readHead(stage.name))?.timings.seconds ?? 0)
+    const priorities = criticalPathPriorities(stages, (name) => lastSeconds.get(name)!)
     const settled = new Map<string, Deferred.Deferred<Settled>>()
     for (const stage of stages) settled.set(stage.name, yield* Deferred.make<Settled>())
+
+    const settle = (stage: StageDefinition<any>) => (result: Settled) => Deferred.succeed(settled.get(stage.name)!, result)
+    const recordFailure = (stage: StageDefinition<any>) => (error: StageFailed | ConfigError | StoreError) => {
+      const message = error.message
+      records.set(stage.name, { outcome: "failed", reasons: [message], error: errorFacts(error) })
+      reporter.stageEnd(stage.name, "failed", `${message}${"hint" in error && error.hint ? `\n  hint: ${error.hint}` : ""}`)
+      return Effect.succeed({ ok: false } as Settled)
+    }
 
     const one = (stage: StageDefinition<any>) =>
       Effect.gen(function* () {
@@ -94,23 +109,21 @@ const executeAll = (
           const reasons = failed.map((name) => `upstream "${name}" failed`)
           records.set(stage.name, { outcome: "skipped", reasons })
           reporter.stageEnd(stage.name, "skipped", reasons.join("; "))
-          return { ok: false } as Settled
+          return yield* settle(stage)({ ok: false })
         }
         const inputs: Record<string, InputRecord> = {}
         for (const [local, ref] of Object.entries(stage.inputs)) {
           const entry = (results.get(ref.stage) as { entry: IndexEntry }).entry
           inputs[local] = { stage: ref.stage, output: ref.output, hash: entry.outputs[ref.output].hash }
         }
-        return yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, permits, records)
-      }).pipe(
-        Effect.catchAll((error) => {
-          const message = error.message
-          records.set(stage.name, { outcome: "failed", reasons: [message], error: errorFacts(error) })
-          reporter.stageEnd(stage.name, "failed", `${message}${"hint" in error && error.hint ? `\n  hint: ${error.hint}` : ""}`)
-          return Effect.succeed({ ok: false } as Settled)
-        }),
-        Effect.tap((result) => Deferred.succeed(settled.get(stage.name)!, result))
-      )
+        // The lookup holds the slot too, so stages that became ready together compete by priority; the
+        // result is published before the slot is given back, so the stages it unblocks compete as well.
+        yield* slots.withSlot(priorities.get(stage.name)!)(
+          runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records).pipe(
+            Effect.catchAll(recordFailure(stage)),
+            Effect.tap(settle(stage))
+          ))
+      })
 
     yield* Effect.forEach(stages, one, { concurrency: "unbounded", discard: true }).pipe(
       Effect.ensuring(Effect.sync(() => reporter.close()))
@@ -131,7 +144,6 @@ const runOrReuse = (
   forced: boolean,
   runId: string,
   reporter: Reporter,
-  permits: Effect.Semaphore,
   records: Map<string, StageRunRecord>
 ) =>
   Effect.gen(function* () {
@@ -165,17 +177,15 @@ const runOrReuse = (
       const reasons = forced ? ["forced (--force)"] : [...(lookup as { reasons: ReadonlyArray<string> }).reasons]
       // a corrupted object must go before the rerun can commit a good copy under the same hash
       if (lookup._tag === "Stale") for (const hash of lookup.corrupted) yield* store.removeObject(hash)
-      const entry = yield* permits.withPermits(1)(Effect.gen(function* () {
-        reporter.stageStart(stage.name, reasons)
-        return yield* executeStage(store, cache, {
-          stage, params: params.decoded, fingerprint, components, inputs, runId,
-          worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: session.loaded.raw }
-        }, {
-          progress: (done, total, note) => reporter.progress(stage.name, done, total, note),
-          log: (message) => reporter.log(stage.name, message),
-          provenance: () => undefined
-        })
-      }))
+      reporter.stageStart(stage.name, reasons)
+      const entry = yield* executeStage(store, cache, {
+        stage, params: params.decoded, fingerprint, components, inputs, runId,
+        worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: session.loaded.raw }
+      }, {
+        progress: (done, total, note) => reporter.progress(stage.name, done, total, note),
+        log: (message) => reporter.log(stage.name, message),
+        provenance: () => undefined
+      })
       yield* store.writeHead(entry)
       yield* exportOutputs(session, entry)
       records.set(stage.name, { outcome: "ran", reasons, ...base, outputs: entry.outputs, seconds: entry.timings.seconds })

@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { describe, expect, it } from "vitest"
+import { criticalPathPriorities } from "../../pipeline/critical-path.ts"
 import { buildGraph, renderMermaid, selectTargets } from "../../pipeline/graph.ts"
 import { defineStage, fanOut, type OutputRef } from "../../pipeline/stage.ts"
 import { safeName } from "../../pipeline/store.ts"
@@ -46,5 +47,20 @@ describe("stage graph", () => {
     expect(safeName("../x y")).toBe("..%2Fx%20y")
     expect(safeName("..")).toBe("%2E%2E")
     for (const name of ["probe:a/b", "..", "50%", "%2E", "méthode*(1)", "😀"]) expect(decodeURIComponent(safeName(name))).toBe(name)
+  })
+
+  it("ranks each stage by its expected time plus the longest expected chain below it", () => {
+    const seconds: Record<string, number> = { ingest: 1, "pretrain:a": 100, "pretrain:b": 10, "probe:a": 1, "probe:b": 50, report: 2 }
+    const stages = [
+      stage("ingest"),
+      stage("pretrain:a", { x: { stage: "ingest", output: "out" } }),
+      stage("pretrain:b", { x: { stage: "ingest", output: "out" } }),
+      stage("probe:a", { x: { stage: "pretrain:a", output: "out" } }),
+      stage("probe:b", { x: { stage: "pretrain:b", output: "out" } }),
+      stage("report", { a: { stage: "probe:a", output: "out" }, b: { stage: "probe:b", output: "out" } })
+    ]
+    expect(Object.fromEntries(criticalPathPriorities(stages, (name) => seconds[name]))).toEqual({
+      ingest: 104, "pretrain:a": 103, "pretrain:b": 62, "probe:a": 3, "probe:b": 52, report: 2
+    })
   })
 })
