@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import type { StoreError } from "./errors.ts"
 import { explainChange, type FingerprintComponents } from "./fingerprint.ts"
+import { mebibytes } from "./format.ts"
 import type { IndexEntry } from "./records.ts"
 import type { StatCache } from "./stat-cache.ts"
 import type { Store } from "./store.ts"
@@ -60,7 +61,7 @@ export const lookupStage = (
     }
     const reasons = yield* whyStale(store, stage, components)
     const checkpoint = yield* store.findCheckpoint(stage, fingerprint)
-    if (checkpoint) reasons.push(`resumable: checkpoint saved ${utcMinute(checkpoint.modifiedMs)} (${(checkpoint.bytes / 1048576).toFixed(1)} MiB)`)
+    if (checkpoint) reasons.push(`resumable: checkpoint saved ${utcMinute(checkpoint.modifiedMs)} (${mebibytes(checkpoint.bytes)})`)
     return { _tag: "Stale", reasons, corrupted: [] } as const
   })
 

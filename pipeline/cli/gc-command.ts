@@ -3,13 +3,12 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { mebibytes } from "../format.ts"
 import { openStore } from "../store.ts"
 import { storeOption } from "./options.ts"
 
 // loaded when the command runs: `run` (the hot path) never pays for it
 const implementation = Effect.promise(() => import("../gc.ts"))
-
-const mib = (bytes: number) => (bytes / 1048576).toFixed(1)
 
 export const gcCommand = () =>
   Command.make("gc", {
@@ -33,8 +32,8 @@ export const gcCommand = () =>
       if (args.yes) yield* applyGc(store, plan)
       const checkpointBytes = plan.checkpoints.reduce((n, c) => n + c.bytes, 0)
       yield* Console.log(
-        `${verb}: ${plan.runs.length} runs, ${plan.indexEntries.length} index entries, ${plan.objects.length} objects (${mib(bytes)} MiB), ` +
-          `${plan.checkpoints.length} checkpoints (${mib(checkpointBytes)} MiB)${args.yes ? "" : "; pass --yes to delete"}`
+        `${verb}: ${plan.runs.length} runs, ${plan.indexEntries.length} index entries, ${plan.objects.length} objects (${mebibytes(bytes)}), ` +
+          `${plan.checkpoints.length} checkpoints (${mebibytes(checkpointBytes)})${args.yes ? "" : "; pass --yes to delete"}`
       )
     })
   ).pipe(Command.withDescription("remove artifacts no kept run refers to"))
