@@ -17,7 +17,7 @@ export const buildGraph = (stages: ReadonlyArray<StageDefinition<any>>): Effect.
     const byName = new Map<string, StageDefinition<any>>()
     for (const stage of stages) {
       if (byName.has(stage.name)) {
-        return yield* new GraphError({ message: `two stages are named "${stage.name}"`, hint: "give each fan-out entry a unique key" })
+        return yield* new GraphError({ message: `two stages are named "${stage.name}"`, hint: "give each stage a unique name (fan-out stages take theirs from their config entry, e.g. a method name)" })
       }
       byName.set(stage.name, stage)
     }

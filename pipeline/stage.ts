@@ -95,14 +95,13 @@ export interface StageDefinition<P = any> {
 export const defineStage = <P>(definition: StageDefinition<P>): StageDefinition<P> => definition
 
 /**
- * Declarative fan-out: one stage per entry of a config list.
- * `instantiate(item)` returns the stage for that item; `key(item)` names it ("template:key").
+ * Declarative fan-out: one stage per entry of a config list. Each stage names itself (e.g.
+ * "pretrain:<method>"), so its downstream stages can refer to it; the graph check rejects duplicates.
  */
 export const fanOut = <T>(
   items: ReadonlyArray<T>,
-  key: (item: T) => string,
-  instantiate: (item: T, name: string) => StageDefinition<any>
-): ReadonlyArray<StageDefinition<any>> => items.map((item) => instantiate(item, key(item)))
+  instantiate: (item: T) => StageDefinition<any>
+): ReadonlyArray<StageDefinition<any>> => items.map((item) => instantiate(item))
 
 /** A whole pipeline: how to decode the config and which stages it declares for a given config. */
 export interface PipelineDefinition<C = any> {

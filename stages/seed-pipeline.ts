@@ -21,8 +21,8 @@ export const seedPipeline = definePipeline({
   stages: (config) => [
     ingestStage,
     splitStage,
-    ...fanOut(config.methods, (m) => m.name, (m) => pretrainStage(m)),
-    ...fanOut(config.methods, (m) => m.name, (m) => probeStage(m)),
+    ...fanOut(config.methods, pretrainStage),
+    ...fanOut(config.methods, probeStage),
     reportStage(config.methods.map(({ name, kind }) => ({ name, kind })))
   ]
 })

@@ -23,8 +23,8 @@ describe("stage graph", () => {
   it("orders fan-out stages after their inputs and selects ancestors of targets", () => {
     const stages = [
       stage("report", { a: { stage: "probe:a", output: "out" }, b: { stage: "probe:b", output: "out" } }),
-      ...fanOut(["a", "b"], (m) => `probe:${m}`, (m, name) => stage(name, { x: { stage: `pretrain:${m}`, output: "out" } })),
-      ...fanOut(["a", "b"], (m) => `pretrain:${m}`, (_m, name) => stage(name, { x: { stage: "ingest", output: "out" } })),
+      ...fanOut(["a", "b"], (m) => stage(`probe:${m}`, { x: { stage: `pretrain:${m}`, output: "out" } })),
+      ...fanOut(["a", "b"], (m) => stage(`pretrain:${m}`, { x: { stage: "ingest", output: "out" } })),
       stage("ingest")
     ]
     const graph = Effect.runSync(buildGraph(stages))
