@@ -18,7 +18,7 @@ import { lookupStage } from "./reuse.ts"
 import type { Session } from "./session.ts"
 import { makePrioritySlots } from "./slots.ts"
 import type { StageDefinition } from "./stage.ts"
-import { withStageLock } from "./stage-lock.ts"
+import { tryStageLock, waitForStageLock } from "./stage-lock.ts"
 import { newRunId, runtimeFacts } from "./store.ts"
 
 export interface RunOptions {
@@ -92,6 +92,9 @@ const executeAll = (
     for (const stage of stages) settled.set(stage.name, yield* Deferred.make<Settled>())
 
     const settle = (stage: StageDefinition<any>) => (result: Settled) => Deferred.succeed(settled.get(stage.name)!, result)
+    // what runOrReuse returns from a slot: a result to publish, or "wait" (another run holds the stage's lock)
+    const settleIfDone = (stage: StageDefinition<any>) => (step: Settled | "wait") =>
+      step === "wait" ? Effect.void : settle(stage)(step)
     const recordFailure = (stage: StageDefinition<any>) => (error: StageFailed | ConfigError | StoreError) => {
       const message = error.message
       records.set(stage.name, { outcome: "failed", reasons: [message], error: errorFacts(error) })
@@ -116,13 +119,13 @@ const executeAll = (
           const entry = (results.get(ref.stage) as { entry: IndexEntry }).entry
           inputs[local] = { stage: ref.stage, output: ref.output, hash: entry.outputs[ref.output].hash }
         }
-        // The lookup holds the slot too, so stages that became ready together compete by priority; the
+        // The lookup holds a slot too, so stages that became ready together compete by priority; the
         // result is published before the slot is given back, so the stages it unblocks compete as well.
-        yield* slots.withSlot(priorities.get(stage.name)!)(
-          runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records).pipe(
-            Effect.catchAll(recordFailure(stage)),
-            Effect.tap(settle(stage))
-          ))
+        const inSlot = <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) =>
+          slots.withSlot(priorities.get(stage.name)!)(effect.pipe(Effect.tap(settleIfDone(stage))))
+        yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records, inSlot).pipe(
+          Effect.catchAll((error) => inSlot(recordFailure(stage)(error)))
+        )
       })
 
     yield* Effect.forEach(stages, one, { concurrency: "unbounded", discard: true }).pipe(
@@ -136,7 +139,11 @@ const errorFacts = (error: { _tag: string; message: string; hint?: string }) => 
   ...(error.hint ? { hint: error.hint } : {})
 })
 
-/** Fingerprints a stage, reuses its entry if valid, else takes its lock and computes it. */
+/**
+ * Fingerprints a stage, reuses its entry if valid, else takes its lock and computes it. The work happens
+ * in `inSlot`; while another run holds the stage's lock, this one waits without a slot, so its other
+ * stages can use it.
+ */
 const runOrReuse = (
   session: Session<any>,
   stage: StageDefinition<any>,
@@ -144,14 +151,16 @@ const runOrReuse = (
   forced: boolean,
   runId: string,
   reporter: Reporter,
-  records: Map<string, StageRunRecord>
+  records: Map<string, StageRunRecord>,
+  inSlot: <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 ) =>
-  Effect.gen(function* () {
+  Effect.scoped(Effect.gen(function* () {
     const { store, cache } = session
     const params = yield* stageParams(stage, session.loaded.config)
     const inputHashes = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.hash]))
     const components = yield* fingerprintComponents(stage, params.encoded, inputHashes, cache)
     const fingerprint = fingerprintOf(components)
+    const lockTarget = store.lockTarget(stage.name, fingerprint)
     const base = { fingerprint, codeHash: codeHashOf(components), params: params.encoded, code: components.code }
     const reuse = (entry: IndexEntry, reasons: Array<string>) => {
       records.set(stage.name, { outcome: "cached", reasons, ...base, outputs: entry.outputs })
@@ -164,16 +173,10 @@ const runOrReuse = (
       })
     }
 
-    let lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
-    if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["fingerprint unchanged"])
-
-    return yield* Effect.scoped(Effect.gen(function* () {
-      yield* withStageLock(store.lockTarget(stage.name, fingerprint), Effect.sync(() =>
-        reporter.log(stage.name, "another run is computing this stage; waiting for it")))
-      if (!forced) {
-        lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
-        if (lookup._tag === "Reusable") return yield* reuse(lookup.entry, ["computed by a concurrent run"])
-      }
+    /** With the stage's lock held: reuse what a concurrent run may have just committed, else compute. */
+    const compute = Effect.gen(function* () {
+      const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+      if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["computed by a concurrent run"])
       const reasons = forced ? ["forced (--force)"] : [...(lookup as { reasons: ReadonlyArray<string> }).reasons]
       // a corrupted object must go before the rerun can commit a good copy under the same hash
       if (lookup._tag === "Stale") for (const hash of lookup.corrupted) yield* store.removeObject(hash)
@@ -191,9 +194,19 @@ const runOrReuse = (
       records.set(stage.name, { outcome: "ran", reasons, ...base, outputs: entry.outputs, seconds: entry.timings.seconds })
       reporter.stageEnd(stage.name, "ran", `${entry.timings.seconds.toFixed(2)}s`)
       return { ok: true, entry } as Settled
-    }))
-  })
+    })
 
+    const first = yield* inSlot(Effect.gen(function* () {
+      const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+      if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["fingerprint unchanged"])
+      if (yield* tryStageLock(lockTarget)) return yield* compute
+      return "wait" as const
+    }))
+    if (first !== "wait") return first
+    reporter.log(stage.name, "another run is computing this stage; waiting for it (other stages take this slot meanwhile)")
+    yield* waitForStageLock(lockTarget)
+    return yield* inSlot(compute)
+  }))
 
 /** Points latest/<stage>/<file> at the entry's objects (no-op when it already does). */
 const exportOutputs = (session: Session<any>, entry: IndexEntry) =>

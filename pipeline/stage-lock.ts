@@ -12,12 +12,21 @@ import { StoreError, storeError } from "./errors.ts"
 const STALE_MS = 10_000
 const POLL_MS = 150
 
-/** Holds the lock for `target` for the enclosing scope; `onWait` is called once if someone else holds it. */
-export const withStageLock = (
-  target: string,
-  onWait: Effect.Effect<void>
-): Effect.Effect<void, StoreError, Scope.Scope> =>
-  Effect.acquireRelease(acquire(target, onWait), (release) => Effect.promise(() => release().catch(() => undefined)))
+/** Takes the lock for `target` for the enclosing scope if it is free now; false if another process holds it. */
+export const tryStageLock = (target: string): Effect.Effect<boolean, StoreError, Scope.Scope> =>
+  Effect.map(holdInScope(lockOnce(target)), (release) => release !== undefined)
+
+/** Holds the lock for `target` for the enclosing scope, waiting for it as long as another process holds it. */
+export const waitForStageLock = (target: string): Effect.Effect<void, StoreError, Scope.Scope> =>
+  Effect.asVoid(holdInScope(lockOnce(target).pipe(
+    Effect.tap((release) => (release === undefined ? Effect.sleep(POLL_MS) : Effect.void)),
+    Effect.repeat({ until: (release) => release !== undefined })
+  )))
+
+type Release = () => Promise<void>
+
+const holdInScope = <E>(acquire: Effect.Effect<Release | undefined, E>) =>
+  Effect.acquireRelease(acquire, (release) => Effect.promise(() => release?.().catch(() => undefined) ?? Promise.resolve()))
 
 /** The lock targets in `dir` that a live process holds now (a dead holder's lock goes stale). */
 export const heldLocks = (dir: string): Effect.Effect<ReadonlyArray<string>, StoreError> =>
@@ -29,31 +38,23 @@ export const heldLocks = (dir: string): Effect.Effect<ReadonlyArray<string>, Sto
     catch: storeError(`cannot read the locks in ${dir}`)
   })
 
-const acquire = (target: string, onWait: Effect.Effect<void>) =>
+/** One attempt at the lock: its release function, or undefined when a live process holds it. */
+const lockOnce = (target: string): Effect.Effect<Release | undefined, StoreError> =>
   Effect.gen(function* () {
-    yield* Effect.sync(() => fs.closeSync(fs.openSync(target, "a")))
-    let waited = false
-    for (;;) {
-      const result = yield* Effect.tryPromise({
-        try: () =>
-          lockfile.lock(target, {
-            realpath: false,
-            stale: STALE_MS,
-            update: STALE_MS / 2,
-            retries: 0,
-            // losing the lock (e.g. a long event-loop stall) must not crash the process; the index write is atomic anyway
-            onCompromised: () => undefined
-          }),
-        catch: (e) => e as NodeJS.ErrnoException
-      }).pipe(Effect.either)
-      if (result._tag === "Right") return result.right
-      if (result.left.code !== "ELOCKED") {
-        return yield* new StoreError({ message: `cannot lock ${target}: ${result.left.message}`, hint: "check the store directory is writable" })
-      }
-      if (!waited) {
-        waited = true
-        yield* onWait
-      }
-      yield* Effect.sleep(POLL_MS)
-    }
+    yield* Effect.try({ try: () => fs.closeSync(fs.openSync(target, "a")), catch: storeError(`cannot create the lock target ${target}`) })
+    const result = yield* Effect.tryPromise({
+      try: () =>
+        lockfile.lock(target, {
+          realpath: false,
+          stale: STALE_MS,
+          update: STALE_MS / 2,
+          retries: 0,
+          // losing the lock (e.g. a long event-loop stall) must not crash the process; the index write is atomic anyway
+          onCompromised: () => undefined
+        }),
+      catch: (e) => e as NodeJS.ErrnoException
+    }).pipe(Effect.either)
+    if (result._tag === "Right") return result.right
+    if (result.left.code === "ELOCKED") return undefined
+    return yield* new StoreError({ message: `cannot lock ${target}: ${result.left.message}`, hint: "check the store directory is writable" })
   })

@@ -1,23 +1,33 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { RunRecord } from "../../pipeline/records.ts"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import type { IndexEntry, RunRecord } from "../../pipeline/records.ts"
+import { safeName } from "../../pipeline/store.ts"
 import { cliInProcess, makeFixtureProject, runFixture, spawnCli, type FixtureProject } from "./fixture-project.ts"
+
+/** Starts the fixture's CLI in another process and resolves once it is computing `stage`. */
+const startOtherRunInside = async (project: FixtureProject, stage: string, sets: ReadonlyArray<string>) => {
+  const other = spawnCli(project, ["run", ...sets.flatMap((s) => ["--set", s])])
+  let seen = ""
+  await new Promise<void>((resolve, reject) => {
+    other.child.stdout.on("data", (d) => (seen += d) && seen.includes(`[${stage}] running`) && resolve())
+    other.child.on("exit", () => reject(new Error(`the other run ended before ${stage} started:\n${seen}`)))
+  })
+  return other
+}
+
+const indexEntry = (project: FixtureProject, stage: string, fingerprint: string): IndexEntry =>
+  JSON.parse(fs.readFileSync(path.join(project.store, "index", safeName(stage), `${fingerprint}.json`), "utf8"))
 
 describe("two pipeline runs on one store at once", () => {
   let project: FixtureProject
-  beforeAll(() => void (project = makeFixtureProject()))
-  afterAll(() => project.cleanup())
+  beforeEach(() => void (project = makeFixtureProject()))
+  afterEach(() => project.cleanup())
 
   it("computes each shared stage once; the other run waits on its lock and reuses it", async () => {
     const sets = ["scale.sleepMs=3000"]
     // a separate process starts first; once it is inside the slow stage, this process runs the same DAG
-    const other = spawnCli(project, ["run", ...sets.flatMap((s) => ["--set", s])])
-    let seen = ""
-    await new Promise<void>((resolve, reject) => {
-      other.child.stdout.on("data", (d) => (seen += d) && seen.includes("[scale] running") && resolve())
-      other.child.on("exit", () => reject(new Error(`the other run ended before scale started:\n${seen}`)))
-    })
+    const other = await startOtherRunInside(project, "scale", sets)
     const here = await runFixture(project, sets)
     const there = await other.done
     expect([there.code, there.stderr, here.record.ok]).toEqual([0, "", true])
@@ -32,5 +42,18 @@ describe("two pipeline runs on one store at once", () => {
     expect(here.record.stages.scale.outcome).toBe("cached")
     expect(here.record.stages.scale.reasons).toEqual(["computed by a concurrent run"])
     expect((await cliInProcess(project, ["audit"])).code).toBe(0)
+  })
+
+  it("gives the slot of a stage waiting on the other run's lock to this run's other stages", async () => {
+    // a previous run makes scale the slower stage in HEAD, so with one slot this run tries scale first
+    await runFixture(project, ["scale.sleepMs=1500"])
+    const other = await startOtherRunInside(project, "scale", ["scale.sleepMs=3000"])
+    const here = await runFixture(project, ["scale.sleepMs=3000", "shift.offset=5"], { concurrency: 1 })
+    expect([(await other.done).code, here.record.ok]).toEqual([0, true])
+    expect(here.outcomes).toMatchObject({ scale: "cached", shift: "ran" })
+    // shift ran here while scale was still being computed there
+    const shiftDone = indexEntry(project, "shift", here.record.stages.shift.fingerprint!).timings.finishedAt
+    const scaleDone = indexEntry(project, "scale", here.record.stages.scale.fingerprint!).timings.finishedAt
+    expect(shiftDone < scaleDone, `shift finished ${shiftDone}, the other run's scale ${scaleDone}`).toBe(true)
   })
 })
