@@ -124,7 +124,8 @@ const executeAll = (
         const inSlot = <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) =>
           slots.withSlot(priorities.get(stage.name)!)(effect.pipe(Effect.tap(settleIfDone(stage))))
         yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records, inSlot).pipe(
-          Effect.catchAll((error) => inSlot(recordFailure(stage)(error)))
+          // a failure is published at once, without waiting for a slot: its descendants only need skipping
+          Effect.catchAll((error) => Effect.tap(recordFailure(stage)(error), settle(stage)))
         )
       })
 
