@@ -198,8 +198,11 @@ const runOrReuse = (
     })
 
     const first = yield* inSlot(Effect.gen(function* () {
-      const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
-      if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["fingerprint unchanged"])
+      // a forced stage never reuses: compute's lookup, under the lock, is the only one it needs
+      if (!forced) {
+        const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+        if (lookup._tag === "Reusable") return yield* reuse(lookup.entry, ["fingerprint unchanged"])
+      }
       if (yield* tryStageLock(lockTarget)) return yield* compute
       return "wait" as const
     }))
