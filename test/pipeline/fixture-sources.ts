@@ -69,7 +69,7 @@ import { shiftValue } from "../lib/helper-c.ts"
 class ShiftFailed { readonly _tag = "ShiftFailed"; constructor(readonly message: string, readonly hint: string) {} }
 export const makeShift = (heavy: boolean) => ({
   name: "shift", module: import.meta.url, heavy,
-  params: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), fail: Schema.optional(Schema.Boolean) }),
+  params: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
   selectParams: (c: any) => c.shift,
   inputs: { numbers: { stage: "source", output: "numbers" } },
   outputs: { shifted: { description: "shiftValue(x, offset)", fields: ["z"] } },
@@ -79,6 +79,11 @@ export const makeShift = (heavy: boolean) => ({
     const x = readColumn(ctx.inputs.numbers.path)
     writeColumn(ctx.outputPath("shifted"), "z", x.map((v) => shiftValue(v, ctx.params.offset)))
     if (ctx.params.mutateInput) {
+      // mutateAfter: a file to wait for first (another stage's index entry), so the race is decided by the test
+      for (let waited = 0; ctx.params.mutateAfter && !fs.existsSync(ctx.params.mutateAfter); waited += 10) {
+        if (waited > 20000) throw new Error("shift: " + ctx.params.mutateAfter + " did not appear")
+        yield* Effect.sleep(10)
+      }
       fs.chmodSync(ctx.inputs.numbers.path, 0o644)
       fs.appendFileSync(ctx.inputs.numbers.path, "tampered")
     }
@@ -173,7 +178,7 @@ import { tf } from "./stages/tf.ts"
 const Config = Schema.Struct({
   source: Schema.Struct({ rows: Schema.Int }),
   scale: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int) }),
-  shift: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), fail: Schema.optional(Schema.Boolean) }),
+  shift: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
   combine: Schema.Array(Schema.Struct({ name: Schema.String, weight: Schema.Number })),
   big: Schema.optional(Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int })),
   heavyShift: Schema.optional(Schema.Boolean),

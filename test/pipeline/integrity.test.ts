@@ -45,7 +45,9 @@ describe("store integrity", () => {
   })
 
   it("fails a stage whose input changed while it ran, and records nothing for it", async () => {
-    const run = await runFixture(project, ["shift.mutateInput=true"])
+    // shift mutates the input it shares with scale only once scale has committed, so scale's outcome is not a race
+    const scaleCommitted = path.join(project.store, "index", "scale", "HEAD.json")
+    const run = await runFixture(project, ["shift.mutateInput=true", `shift.mutateAfter=${JSON.stringify(scaleCommitted)}`])
     expect(run.record.ok).toBe(false)
     expect(run.outcomes.shift).toBe("failed")
     expect(run.record.stages.shift.error?._tag).toBe("InputChanged")
