@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { silentReporter, type Reporter } from "../../pipeline/progress.ts"
 import type { IndexEntry, RunRecord } from "../../pipeline/records.ts"
 import { safeName } from "../../pipeline/store.ts"
 import { cliInProcess, makeFixtureProject, runFixture, spawnCli, type FixtureProject } from "./fixture-project.ts"
@@ -16,6 +17,12 @@ const startOtherRunInside = async (project: FixtureProject, stage: string, sets:
   return other
 }
 
+/** A `scale.gate` setting: the other run's scale finishes only once the test writes this file. */
+const gateFor = (project: FixtureProject) => {
+  const file = project.file("scale-gate")
+  return { set: `scale.gate=${JSON.stringify(file)}`, open: () => fs.writeFileSync(file, "") }
+}
+
 const indexEntry = (project: FixtureProject, stage: string, fingerprint: string): IndexEntry =>
   JSON.parse(fs.readFileSync(path.join(project.store, "index", safeName(stage), `${fingerprint}.json`), "utf8"))
 
@@ -25,10 +32,16 @@ describe("two pipeline runs on one store at once", () => {
   afterEach(() => project.cleanup())
 
   it("computes each shared stage once; the other run waits on its lock and reuses it", async () => {
-    const sets = ["scale.sleepMs=3000"]
-    // a separate process starts first; once it is inside the slow stage, this process runs the same DAG
+    const gate = gateFor(project)
+    const sets = [gate.set]
+    // a separate process starts first; once it is inside scale, this process runs the same DAG, and scale
+    // finishes there only once this run has found its lock held and waits for it
     const other = await startOtherRunInside(project, "scale", sets)
-    const here = await runFixture(project, sets)
+    const reporter: Reporter = {
+      ...silentReporter,
+      log: (stage, message) => void (stage === "scale" && message.startsWith("another run is computing") && gate.open())
+    }
+    const here = await runFixture(project, sets, { reporter })
     const there = await other.done
     expect([there.code, there.stderr, here.record.ok]).toEqual([0, "", true])
 
@@ -47,8 +60,11 @@ describe("two pipeline runs on one store at once", () => {
   it("gives the slot of a stage waiting on the other run's lock to this run's other stages", async () => {
     // a previous run makes scale the slower stage in HEAD, so with one slot this run tries scale first
     await runFixture(project, ["scale.sleepMs=1500"])
-    const other = await startOtherRunInside(project, "scale", ["scale.sleepMs=3000"])
-    const here = await runFixture(project, ["scale.sleepMs=3000", "shift.offset=5"], { concurrency: 1 })
+    const gate = gateFor(project)
+    const other = await startOtherRunInside(project, "scale", [gate.set])
+    // scale finishes there only after shift has finished here
+    const reporter: Reporter = { ...silentReporter, stageEnd: (stage) => void (stage === "shift" && gate.open()) }
+    const here = await runFixture(project, [gate.set, "shift.offset=5"], { concurrency: 1, reporter })
     expect([(await other.done).code, here.record.ok]).toEqual([0, true])
     expect(here.outcomes).toMatchObject({ scale: "cached", shift: "ran" })
     // shift ran here while scale was still being computed there

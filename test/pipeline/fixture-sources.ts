@@ -41,7 +41,7 @@ import * as path from "node:path"
 import { readColumn, writeColumn } from "../lib/table.ts"
 export const scale = {
   name: "scale", module: import.meta.url,
-  params: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int) }),
+  params: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int), gate: Schema.optional(Schema.String) }),
   selectParams: (c: any) => c.scale,
   inputs: { numbers: { stage: "source", output: "numbers" } },
   outputs: { scaled: { description: "x * factor", fields: ["y"] } },
@@ -53,6 +53,11 @@ export const scale = {
     yield* ctx.recordProvenance({ attempt })
     if (process.env.FIXTURE_FAIL_SCALE) return yield* Effect.fail({ _tag: "ScaleFailed", message: "scale was told to fail (fixture)" })
     if (ctx.params.sleepMs) yield* Effect.sleep(ctx.params.sleepMs)
+    // gate: a file to wait for, so a test decides when this stage finishes instead of racing a sleep
+    for (let waited = 0; ctx.params.gate && !fs.existsSync(ctx.params.gate); waited += 10) {
+      if (waited > 60000) throw new Error("scale: " + ctx.params.gate + " did not appear")
+      yield* Effect.sleep(10)
+    }
     const x = readColumn(ctx.inputs.numbers.path)
     yield* ctx.progress(1, 1, "scaled")
     writeColumn(ctx.outputPath("scaled"), "y", x.map((v) => v * ctx.params.factor))
@@ -177,7 +182,7 @@ import { big } from "./stages/big.ts"
 import { tf } from "./stages/tf.ts"
 const Config = Schema.Struct({
   source: Schema.Struct({ rows: Schema.Int }),
-  scale: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int) }),
+  scale: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int), gate: Schema.optional(Schema.String) }),
   shift: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
   combine: Schema.Array(Schema.Struct({ name: Schema.String, weight: Schema.Number })),
   big: Schema.optional(Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int })),

@@ -163,7 +163,6 @@ describe("report.html in a browser", () => {
       } finally {
         await browser.close()
       }
-    },
-    20_000
+    }
   )
 })
