@@ -6,9 +6,13 @@
  * kill mid-write leaves only the previous checkpoint.
  */
 import * as tf from "@tensorflow/tfjs-core"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { CheckpointProgress } from "../schemas/checkpoint.ts"
 import { readWeights, writeWeights, type NamedWeights } from "./tables/weights.ts"
 import type { EpochRecord } from "./train-loop.ts"
 
@@ -95,12 +99,20 @@ export const saveCheckpoint = (dir: string, checkpoint: TrainingCheckpoint) =>
     })
   })
 
-/** The newest complete checkpoint in `dir`, or undefined (none, or unreadable: training starts over). */
+/** The newest complete checkpoint in `dir`, or undefined (none, or unreadable: training starts over, with a warning). */
 export const loadCheckpoint = (dir: string): Effect.Effect<TrainingCheckpoint | undefined> =>
   Effect.gen(function* () {
     const newest = fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => /^epoch-\d+$/.test(e)).sort().at(-1) : undefined
     if (newest === undefined) return undefined
-    const progress = JSON.parse(fs.readFileSync(path.join(dir, newest, "progress.json"), "utf8")) as Omit<TrainingCheckpoint, "tensors">
+    const progressFile = path.join(dir, newest, "progress.json")
+    const progress = yield* Schema.decodeUnknown(Schema.parseJson(CheckpointProgress))(fs.readFileSync(progressFile, "utf8"), { errors: "first" }).pipe(
+      Effect.mapError((e) => `${progressFile} is unreadable (${e.message.replace(/\s+/g, " ").slice(0, 200)})`))
     const tensors = yield* readWeights(path.join(dir, newest, "state.arrow"))
-    return { ...progress, tensors }
-  }).pipe(Effect.catchAllCause(() => Effect.succeed(undefined)))
+    return { ...progress, referenceLoss: progress.referenceLoss, tensors }
+  }).pipe(Effect.catchAllCause((cause) =>
+    Effect.as(Console.error(`warning: ${checkpointProblem(cause, dir)}; training starts over`), undefined)))
+
+const checkpointProblem = (cause: Cause.Cause<unknown>, dir: string): string => {
+  const failure = Cause.squash(cause)
+  return typeof failure === "string" ? failure : `the checkpoint in ${dir} is unreadable (${failure instanceof Error ? failure.message : String(failure)})`
+}

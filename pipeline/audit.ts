@@ -15,6 +15,7 @@ import type { RunRecord } from "./records.ts"
 import type { Session } from "./session.ts"
 import { hashFileFromDisk, openStatCache } from "./stat-cache.ts"
 import { openStore } from "./store.ts"
+import { useStoreForRun } from "./store-use.ts"
 
 export interface AuditReport {
   readonly runId: string
@@ -78,6 +79,7 @@ export const rerunStage = (
     if (!stage || !entry) {
       return yield* new UsageError({ message: `stage "${stageName}" has no completed record in run ${run.runId}`, hint: "run `status` or `show` to see which stages completed" })
     }
+    yield* useStoreForRun(session.store) // the input objects it copies must not be collected meanwhile
     const scratchRoot = yield* Effect.acquireRelease(
       Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "pipeline-audit-"))),
       (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))

@@ -1,5 +1,6 @@
 /** Canonical JSON (sorted keys, no whitespace) and sha256 helpers: the basis of every fingerprint. */
 import { createHash } from "node:crypto"
+import type { Sha256Hex } from "./records.ts"
 
 /** JSON with object keys sorted recursively, so equal values always give equal strings. */
 export const canonicalJson = (value: unknown): string => JSON.stringify(sortKeys(value))
@@ -18,4 +19,4 @@ const sortKeys = (value: unknown): unknown => {
 }
 
 /** Hex sha256 of a string or bytes. */
-export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
+export const sha256 = (data: string | Uint8Array): Sha256Hex => createHash("sha256").update(data).digest("hex") as Sha256Hex

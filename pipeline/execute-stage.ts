@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { StageFailed, type StoreError } from "./errors.ts"
 import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
 import { checkOutput } from "./outputs.ts"
-import type { IndexEntry, InputRecord, OutputRecord } from "./records.ts"
+import type { IndexEntry, InputRecord, OutputRecord, Sha256Hex } from "./records.ts"
 import type { InputArtifact, StageDefinition } from "./stage.ts"
 import { makeContext, outputFile, runStageBody, type StageHooks } from "./stage-context.ts"
 import { hashFileFromDisk, type StatCache } from "./stat-cache.ts"
@@ -18,7 +18,7 @@ import { runInWorker } from "./worker-process.ts"
 export interface StageJob {
   readonly stage: StageDefinition<any>
   readonly params: unknown
-  readonly fingerprint: string
+  readonly fingerprint: Sha256Hex
   readonly components: FingerprintComponents
   readonly inputs: Readonly<Record<string, InputRecord>>
   readonly runId: string

@@ -3,6 +3,7 @@
  * independent ones concurrently up to `concurrency`, the longest expected chain first when they
  * outnumber the slots; a failed stage skips only its descendants.
  */
+import * as Console from "effect/Console"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as os from "node:os"
@@ -20,6 +21,7 @@ import { makePrioritySlots } from "./slots.ts"
 import type { StageDefinition } from "./stage.ts"
 import { tryStageLock, waitForStageLock } from "./stage-lock.ts"
 import { newRunId, runtimeFacts } from "./store.ts"
+import { useStoreForRun } from "./store-use.ts"
 
 export interface RunOptions {
   readonly targets?: ReadonlyArray<string>
@@ -50,9 +52,10 @@ export const runPipeline = (
           : { outcome: "would-run", reasons: plan.reasons, fingerprint: plan.fingerprint })
       }
     } else {
+      // held until the run record is written: gc cannot delete what this run reuses or has just made
+      yield* useStoreForRun(session.store)
       yield* executeAll(session, stages, force, runId, options, records)
     }
-    yield* session.cache.save
     const finished = new Date()
     const record: RunRecord = {
       runId,
@@ -70,8 +73,12 @@ export const runPipeline = (
       stages: Object.fromEntries(stages.map((s) => [s.name, records.get(s.name)!]))
     }
     if (!options.dryRun) yield* session.store.writeRun(record)
+    // after the run record, and never fatal: the stat cache only saves time on the next run
+    yield* session.cache.save.pipe(
+      Effect.catchAll((e) => Console.error(`warning: ${e.message}; the next run re-hashes what it needs`))
+    )
     return record
-  })
+   }).pipe(Effect.scoped)
 
 const executeAll = (
   session: Session<any>,

@@ -9,6 +9,7 @@ import { canonicalJson, sha256 } from "./canonical-json.ts"
 import { codeFingerprint } from "./code-hash.ts"
 import { describeParseError } from "./config.ts"
 import { ConfigError, type StoreError } from "./errors.ts"
+import type { Sha256Hex } from "./records.ts"
 import type { StageDefinition } from "./stage.ts"
 import type { StatCache } from "./stat-cache.ts"
 
@@ -28,7 +29,7 @@ export interface FingerprintComponents {
   readonly packages: Readonly<Record<string, string>>
 }
 
-export const fingerprintOf = (components: FingerprintComponents): string => sha256(canonicalJson(components))
+export const fingerprintOf = (components: FingerprintComponents): Sha256Hex => sha256(canonicalJson(components))
 
 /** Hash of the code closure alone (for display: "code hash"). */
 export const codeHashOf = (components: FingerprintComponents): string =>

@@ -2,18 +2,22 @@
  * Garbage collection: keep the newest `keep` runs, the index entries they (and each stage's HEAD)
  * refer to, and the objects those entries hold; everything else can be removed. Checkpoints of
  * unfinished stages are kept while they are the one a rerun would most likely resume: the newest of
- * their stage, written after the stage last succeeded. gc refuses to touch a store that a run is using.
+ * their stage, written after the stage last succeeded. gc refuses to touch a store that a run is using,
+ * and holds the store exclusively from its plan to its last delete (store-use.ts), so no run can start
+ * in between and reuse what it deletes.
  */
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import { StoreBusy, type StoreError } from "./errors.ts"
 import { heldLocks } from "./stage-lock.ts"
+import type { Sha256Hex } from "./records.ts"
 import type { CheckpointEntry, Store } from "./store.ts"
+import { useStoreExclusively } from "./store-use.ts"
 
 export interface GcPlan {
   readonly runs: ReadonlyArray<string>
-  readonly indexEntries: ReadonlyArray<{ readonly stage: string; readonly fingerprint: string }>
-  readonly objects: ReadonlyArray<{ readonly hash: string; readonly bytes: number }>
+  readonly indexEntries: ReadonlyArray<{ readonly stage: string; readonly fingerprint: Sha256Hex }>
+  readonly objects: ReadonlyArray<{ readonly hash: Sha256Hex; readonly bytes: number }>
   readonly checkpoints: ReadonlyArray<CheckpointEntry & { readonly reason: string }>
 }
 
@@ -58,7 +62,7 @@ export const planGc = (store: Store, keep: number): Effect.Effect<GcPlan, StoreE
         for (const out of Object.values(rec.outputs ?? {})) keptObjects.add(out.hash)
       }
     }
-    const indexEntries: Array<{ stage: string; fingerprint: string }> = []
+    const indexEntries: Array<{ stage: string; fingerprint: Sha256Hex }> = []
     for (const stage of yield* store.allIndexStages()) {
       const head = yield* store.readHead(stage)
       if (head) keptFingerprints.add(`${stage}\0${head.fingerprint}`)
@@ -91,3 +95,24 @@ export const applyGc = (store: Store, plan: GcPlan): Effect.Effect<void, StoreEr
     for (const id of plan.runs) yield* store.removeRun(id)
     for (const c of plan.checkpoints) yield* store.removeCheckpoint(c.stage, c.fingerprint)
   })
+
+export interface GcOptions {
+  readonly keep: number
+  /** Delete what the plan lists (otherwise only plan). */
+  readonly apply: boolean
+  /** Runs between the plan and the deletes, with the store still held (tests pause here). */
+  readonly beforeDelete?: Effect.Effect<void>
+}
+
+/** Plans (and with `apply`, deletes) while holding the store exclusively; fails with StoreBusy while it is in use. */
+export const collectGarbage = (store: Store, options: GcOptions): Effect.Effect<GcPlan, StoreError | StoreBusy> =>
+  Effect.scoped(Effect.gen(function* () {
+    yield* useStoreExclusively(store)
+    yield* ensureStoreIdle(store)
+    const plan = yield* planGc(store, options.keep)
+    if (options.apply) {
+      if (options.beforeDelete) yield* options.beforeDelete
+      yield* applyGc(store, plan)
+    }
+    return plan
+  }))

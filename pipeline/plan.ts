@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import type { ConfigError, StoreError } from "./errors.ts"
 import { fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
-import type { IndexEntry } from "./records.ts"
+import type { IndexEntry, Sha256Hex } from "./records.ts"
 import { lookupStage } from "./reuse.ts"
 import type { Session } from "./session.ts"
 import type { StageDefinition } from "./stage.ts"
@@ -15,7 +15,7 @@ export interface StagePlan {
   readonly upToDate: boolean
   /** Field-by-field reasons when stale; empty when up to date. */
   readonly reasons: ReadonlyArray<string>
-  readonly fingerprint?: string
+  readonly fingerprint?: Sha256Hex
   readonly entry?: IndexEntry
 }
 

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import type { StoreError } from "./errors.ts"
 import { explainChange, type FingerprintComponents } from "./fingerprint.ts"
 import { mebibytes } from "./format.ts"
-import type { IndexEntry } from "./records.ts"
+import type { IndexEntry, Sha256Hex } from "./records.ts"
 import type { StatCache } from "./stat-cache.ts"
 import type { Store } from "./store.ts"
 
@@ -16,10 +16,10 @@ export const verifyEntryObjects = (
   store: Store,
   cache: StatCache,
   entry: IndexEntry
-): Effect.Effect<{ problems: Array<string>; corrupted: Array<string> }, StoreError> =>
+): Effect.Effect<{ problems: Array<string>; corrupted: Array<Sha256Hex> }, StoreError> =>
   Effect.gen(function* () {
     const problems: Array<string> = []
-    const corrupted: Array<string> = []
+    const corrupted: Array<Sha256Hex> = []
     for (const [name, out] of Object.entries(entry.outputs)) {
       const file = store.objectPath(out.hash)
       if (!store.hasObject(out.hash)) {
@@ -41,7 +41,7 @@ export type Lookup =
     readonly _tag: "Stale"
     readonly reasons: ReadonlyArray<string>
     /** Hashes of objects whose bytes no longer match: they must be deleted before a rerun recommits them. */
-    readonly corrupted: ReadonlyArray<string>
+    readonly corrupted: ReadonlyArray<Sha256Hex>
   }
 
 /** Looks up a fingerprint; reports why it is stale when it cannot be reused. */
@@ -49,7 +49,7 @@ export const lookupStage = (
   store: Store,
   cache: StatCache,
   stage: string,
-  fingerprint: string,
+  fingerprint: Sha256Hex,
   components: FingerprintComponents
 ): Effect.Effect<Lookup, StoreError> =>
   Effect.gen(function* () {

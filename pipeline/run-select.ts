@@ -4,24 +4,34 @@ import { UsageError, type StoreError } from "./errors.ts"
 import type { RunRecord } from "./records.ts"
 import type { Store } from "./store.ts"
 
+/** The newest `count` readable runs, newest first; unreadable records are skipped (the store warns once each). */
+const newestReadable = (store: Store, ids: ReadonlyArray<string>, count: number) =>
+  Effect.gen(function* () {
+    const found: Array<RunRecord> = []
+    for (let i = ids.length - 1; i >= 0 && found.length < count; i--) {
+      const record = yield* store.readRun(ids[i])
+      if (record) found.push(record)
+    }
+    return found
+  })
+
 /** Loads the run a reference names; dry runs are never recorded, so every record is a real run. */
 export const resolveRun = (store: Store, ref: string): Effect.Effect<RunRecord, UsageError | StoreError> =>
   Effect.gen(function* () {
     const ids = yield* store.listRunIds()
-    let id: string | undefined
-    if (ref === "latest") id = ids[ids.length - 1]
-    else if (ref === "previous") id = ids[ids.length - 2]
-    else {
+    let record: RunRecord | undefined
+    if (ref === "latest" || ref === "previous") {
+      record = (yield* newestReadable(store, ids, ref === "latest" ? 1 : 2))[ref === "latest" ? 0 : 1]
+    } else {
       const matches = ids.filter((i) => i.startsWith(ref))
       if (matches.length > 1) {
         return yield* new UsageError({ message: `run reference "${ref}" is ambiguous (${matches.length} runs match)`, hint: "give more characters of the run id" })
       }
-      id = matches[0]
+      record = matches[0] ? yield* store.readRun(matches[0]) : undefined
     }
-    const record = id ? yield* store.readRun(id) : undefined
     if (!record) {
       return yield* new UsageError({
-        message: `no run "${ref}" in store ${store.root}${ids.length === 0 ? " (the store has no runs yet)" : ""}`,
+        message: `no readable run "${ref}" in store ${store.root}${ids.length === 0 ? " (the store has no runs yet)" : ""}`,
         hint: ids.length ? `known runs: ${ids.slice(-5).join(", ")} (or "latest", "previous")` : "run `pipeline run` first, or pass --store"
       })
     }

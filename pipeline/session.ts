@@ -1,4 +1,5 @@
 /** What every command needs: the decoded config, the validated graph, the store and a stat cache. */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { loadConfig, type ConfigSource, type LoadedConfig } from "./config.ts"
 import type { ConfigError, GraphError, StoreError } from "./errors.ts"
@@ -29,5 +30,6 @@ export const openSession = <C>(
     const graph = yield* buildGraph(definition.stages(loaded.config))
     const store = yield* openStore(options.store)
     const cache = openStatCache(store.statCacheFile)
+    if (cache.warning) yield* Console.error(cache.warning)
     return { definition, loaded, graph, store, cache }
   })

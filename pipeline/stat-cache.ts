@@ -1,41 +1,54 @@
 /**
  * File hashing behind a stat cache: (path, size, mtimeMs, ino) -> sha256 (and parsed imports),
- * persisted in the store, so an unchanged file is neither re-read nor re-parsed.
+ * persisted in the store, so an unchanged file is neither re-read nor re-parsed. An entry is only
+ * recorded for bytes actually hashed, under a stat taken before and unchanged after the read.
  */
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
-import { readJsonIfExists, writeFileAtomic } from "./atomic-fs.ts"
+import { writeFileAtomic } from "./atomic-fs.ts"
 import { StoreError, storeError } from "./errors.ts"
+import { readRecordSync } from "./record-file.ts"
+import { Sha256Hex } from "./records.ts"
 
-interface Entry {
-  size: number
-  mtimeMs: number
-  ino: number
-  hash: string
+const Entry = Schema.mutable(Schema.Struct({
+  size: Schema.Number,
+  mtimeMs: Schema.Number,
+  ino: Schema.Number,
+  hash: Sha256Hex,
   /** Import specifiers found in the file (source files only). */
-  imports?: Array<string>
-}
+  imports: Schema.optional(Schema.mutable(Schema.Array(Schema.String)))
+}))
+type Entry = typeof Entry.Type
+
+/** cache/stat.json: absolute path -> entry. */
+const StatCacheFile = Schema.Record({ key: Schema.String, value: Entry })
 
 export interface StatCache {
   /** sha256 of a file, from the cache when its stat is unchanged. */
-  readonly hash: (file: string) => Effect.Effect<string, StoreError>
+  readonly hash: (file: string) => Effect.Effect<Sha256Hex, StoreError>
   /** sha256 read from disk, ignoring (and refreshing) the cache. */
-  readonly rehash: (file: string) => Effect.Effect<string, StoreError>
+  readonly rehash: (file: string) => Effect.Effect<Sha256Hex, StoreError>
   /** Cached import list of a source file, parsed with `parse` only when the file changed. */
   readonly imports: (file: string, parse: (source: string) => Array<string>) => Effect.Effect<Array<string>, StoreError>
-  /** Records a hash just computed for `file` (e.g. an output committed to the store). */
-  readonly remember: (file: string, hash: string) => Effect.Effect<void, StoreError>
+  /**
+   * Records `hash` for `file` as it is now: only for bytes the caller just hashed itself and that
+   * nothing else writes (an output it renamed into objects/).
+   */
+  readonly remember: (file: string, hash: Sha256Hex) => Effect.Effect<void, StoreError>
   /** Writes the cache back (atomically) if anything changed. */
   readonly save: Effect.Effect<void, StoreError>
   /** Counters for benchmarks and tests: files actually read. */
   readonly stats: { reads: number; hits: number }
+  /** Set when the cache file was there but unreadable (it then starts cold): one line naming it. */
+  readonly warning?: string
 }
 
 const CHUNK = 4 * 1024 * 1024
 
 /** Streams a file through sha256 in 4 MiB chunks. */
-export const hashFileFromDisk = async (file: string): Promise<string> => {
+export const hashFileFromDisk = async (file: string): Promise<Sha256Hex> => {
   const hash = createHash("sha256")
   const handle = await fs.promises.open(file, "r")
   try {
@@ -48,19 +61,27 @@ export const hashFileFromDisk = async (file: string): Promise<string> => {
   } finally {
     await handle.close()
   }
-  return hash.digest("hex")
+  return hash.digest("hex") as Sha256Hex
 }
+
+/** The entries in `cacheFile`, or none (with the reason) when it is torn, foreign or unreadable. */
+const loadEntries = (cacheFile: string): { entries: Record<string, Entry>; warning?: string } => {
+  const cold = (reason: string) => ({ entries: {}, warning: `warning: ${cacheFile} is unreadable (${reason}); starting with a cold stat cache` })
+  try {
+    const read = readRecordSync(StatCacheFile, cacheFile)
+    if (read._tag === "Valid") return { entries: read.value }
+    return read._tag === "Missing" ? { entries: {} } : cold(read.reason)
+  } catch (e) {
+    return cold(e instanceof Error ? e.message : String(e))
+  }
+}
+
+const sameStat = (a: fs.Stats, b: fs.Stats) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino
 
 /** Opens the cache stored at `cacheFile` (a missing or unreadable cache starts empty). */
 export const openStatCache = (cacheFile: string | undefined): StatCache => {
-  let entries: Record<string, Entry> = {}
-  if (cacheFile) {
-    try {
-      entries = readJsonIfExists<Record<string, Entry>>(cacheFile) ?? {}
-    } catch {
-      entries = {} // a torn or foreign cache is just a cold cache
-    }
-  }
+  const loaded = cacheFile ? loadEntries(cacheFile) : { entries: {} }
+  const entries: Record<string, Entry> = loaded.entries
   let dirty = false
   const stats = { reads: 0, hits: 0 }
 
@@ -71,12 +92,24 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
     return { st, entry: valid ? entry : undefined }
   }
 
+  /** Hashes the file; the entry is kept only if the file did not change while it was read. */
   const readAndHash = (file: string, st: fs.Stats) =>
-    Effect.tryPromise({ try: () => hashFileFromDisk(file), catch: storeError(`cannot hash ${file}`) }).pipe(
-      Effect.map((hash) => {
+    Effect.tryPromise({
+      try: async () => {
+        const hash = await hashFileFromDisk(file)
+        return { hash, after: fs.statSync(file) }
+      },
+      catch: storeError(`cannot hash ${file}`)
+    }).pipe(
+      Effect.map(({ hash, after }) => {
         stats.reads++
-        entries[file] = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash }
-        dirty = true
+        if (sameStat(st, after)) {
+          entries[file] = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash }
+          dirty = true
+        } else if (entries[file]) {
+          delete entries[file]
+          dirty = true
+        }
         return hash
       })
     )
@@ -108,11 +141,13 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
         const source = fs.readFileSync(file)
         stats.reads++
         const found = parse(source.toString("utf8"))
-        entries[file] = {
-          size: st.size, mtimeMs: st.mtimeMs, ino: st.ino,
-          hash: createHash("sha256").update(source).digest("hex"), imports: found
+        if (sameStat(st, fs.statSync(file))) {
+          entries[file] = {
+            size: st.size, mtimeMs: st.mtimeMs, ino: st.ino,
+            hash: createHash("sha256").update(source).digest("hex") as Sha256Hex, imports: found
+          }
+          dirty = true
         }
-        dirty = true
         return found
       },
       catch: storeError(`cannot read source file ${file}`)
@@ -129,7 +164,7 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
     })
   })
 
-  const remember = (file: string, hash: string) =>
+  const remember = (file: string, hash: Sha256Hex) =>
     Effect.try({
       try: () => {
         const st = fs.statSync(file)
@@ -139,5 +174,5 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
       catch: storeError(`cannot stat ${file}`)
     })
 
-  return { hash, rehash, imports, remember, save, stats }
+  return { hash, rehash, imports, remember, save, stats, ...(loaded.warning ? { warning: loaded.warning } : {}) }
 }

@@ -1,17 +1,21 @@
 /**
  * The on-disk store: content-addressed objects, per-stage index entries, run records, `latest/` exports.
  * Layout: objects/<2 hex>/<sha256>, index/<stage>/<fingerprint>.json, index/<stage>/HEAD.json,
- * runs/<runId>.json, latest/<stage>/<output>.<ext>, tmp/<pid>-<id>/, locks/, cache/stat.json,
- * checkpoints/<stage>/<fingerprint>/ (resumable state of stages that did not finish).
+ * runs/<runId>.json, latest/<stage>/<output>.<ext>, tmp/<machine>-<pid>-<start>-<label>-<id>/, locks/, in-use/,
+ * cache/stat.json, checkpoints/<stage>/<fingerprint>/ (resumable state of stages that did not finish).
+ * Every record read back is decoded (records.ts); every hash joined into a path is 64 lowercase hex.
  */
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { commitFile, fsyncDir, readJsonIfExists, tempNameFor, writeFileAtomic } from "./atomic-fs.ts"
+import { commitFile, fsyncDir, tempNameFor, writeFileAtomic } from "./atomic-fs.ts"
 import { StoreError, storeError } from "./errors.ts"
-import type { IndexEntry, RunRecord, RuntimeFacts } from "./records.ts"
+import { currentOwner, ownerIsGone, ownerTag, parseOwnerTag } from "./process-identity.ts"
+import { makeRecordWarner, readRecord } from "./record-file.ts"
+import { IndexEntry, RunRecord, Sha256Hex, type RuntimeFacts } from "./records.ts"
 
 /** Stage names may hold ":" and other characters unsafe in file names: percent-encode them. */
 export const safeName = (name: string): string => {
@@ -37,7 +41,7 @@ const attempt = <A>(what: string, f: () => A): Effect.Effect<A, StoreError> => E
 /** One stage's resumable state on disk. */
 export interface CheckpointEntry {
   readonly stage: string
-  readonly fingerprint: string
+  readonly fingerprint: Sha256Hex
   readonly bytes: number
   /** The newest write under it, ms since the epoch. */
   readonly modifiedMs: number
@@ -46,36 +50,54 @@ export interface CheckpointEntry {
 export interface Store {
   readonly root: string
   readonly locksDir: string
-  readonly objectPath: (hash: string) => string
+  /** objects/<2 hex>/<hash>; throws on anything but 64 lowercase hex (a hash is never a path). */
+  readonly objectPath: (hash: Sha256Hex) => string
   readonly statCacheFile: string
-  readonly hasObject: (hash: string) => boolean
-  /** Moves a finished file into objects/ under its hash (no-op if that object exists already). */
-  readonly commitObject: (file: string, hash: string) => Effect.Effect<string, StoreError>
-  readonly readIndex: (stage: string, fingerprint: string) => Effect.Effect<IndexEntry | undefined, StoreError>
+  readonly hasObject: (hash: Sha256Hex) => boolean
+  /**
+   * Moves a finished file, already hashed to `hash`, into objects/ under that hash. An object already
+   * there is replaced rather than trusted: its bytes may have been damaged since it was written.
+   */
+  readonly commitObject: (file: string, hash: Sha256Hex) => Effect.Effect<string, StoreError>
+  /** The entry of this fingerprint; undefined when missing or unreadable (a cache miss, with a warning). */
+  readonly readIndex: (stage: string, fingerprint: Sha256Hex) => Effect.Effect<IndexEntry | undefined, StoreError>
+  /** The readable entries of a stage (unreadable ones are skipped with a warning). */
   readonly listIndex: (stage: string) => Effect.Effect<ReadonlyArray<IndexEntry>, StoreError>
   readonly allIndexStages: () => Effect.Effect<ReadonlyArray<string>, StoreError>
-  readonly removeIndex: (stage: string, fingerprint: string) => Effect.Effect<void, StoreError>
+  readonly removeIndex: (stage: string, fingerprint: Sha256Hex) => Effect.Effect<void, StoreError>
   readonly writeIndex: (entry: IndexEntry) => Effect.Effect<void, StoreError>
   /** The newest successful entry of a stage (what `status` compares against). */
   readonly readHead: (stage: string) => Effect.Effect<IndexEntry | undefined, StoreError>
   readonly writeHead: (entry: IndexEntry) => Effect.Effect<void, StoreError>
   readonly writeRun: (record: RunRecord) => Effect.Effect<void, StoreError>
   readonly listRunIds: () => Effect.Effect<ReadonlyArray<string>, StoreError>
+  /** A run record; undefined when missing or unreadable (skipped, with a warning). */
   readonly readRun: (runId: string) => Effect.Effect<RunRecord | undefined, StoreError>
   readonly removeRun: (runId: string) => Effect.Effect<void, StoreError>
   /** Hard-links (or copies) object `hash` to latest/<stage>/<fileName>, replacing it atomically. */
-  readonly exportLatest: (stage: string, fileName: string, hash: string) => Effect.Effect<void, StoreError>
-  /** A fresh private temp directory inside the store (same filesystem as objects/). */
+  readonly exportLatest: (stage: string, fileName: string, hash: Sha256Hex) => Effect.Effect<void, StoreError>
+  /**
+   * A fresh private temp directory inside the store (same filesystem as objects/), named after this
+   * process (machine, pid, start time) so that only a provably dead owner's dirs are ever swept.
+   */
   readonly makeTempDir: (label: string) => Effect.Effect<string, StoreError>
-  readonly lockTarget: (stage: string, fingerprint: string) => string
+  readonly lockTarget: (stage: string, fingerprint: Sha256Hex) => string
   /** checkpoints/<stage>/<fingerprint>/, created if missing: a stage's resumable state (see StageContext). */
-  readonly checkpointDir: (stage: string, fingerprint: string) => Effect.Effect<string, StoreError>
-  readonly removeCheckpoint: (stage: string, fingerprint: string) => Effect.Effect<void, StoreError>
+  readonly checkpointDir: (stage: string, fingerprint: Sha256Hex) => Effect.Effect<string, StoreError>
+  readonly removeCheckpoint: (stage: string, fingerprint: Sha256Hex) => Effect.Effect<void, StoreError>
   readonly listCheckpoints: () => Effect.Effect<ReadonlyArray<CheckpointEntry>, StoreError>
   /** The non-empty checkpoint of this stage and fingerprint, if there is one. */
-  readonly findCheckpoint: (stage: string, fingerprint: string) => Effect.Effect<CheckpointEntry | undefined, StoreError>
-  readonly listObjects: () => Effect.Effect<ReadonlyArray<string>, StoreError>
-  readonly removeObject: (hash: string) => Effect.Effect<void, StoreError>
+  readonly findCheckpoint: (stage: string, fingerprint: Sha256Hex) => Effect.Effect<CheckpointEntry | undefined, StoreError>
+  readonly listObjects: () => Effect.Effect<ReadonlyArray<Sha256Hex>, StoreError>
+  readonly removeObject: (hash: Sha256Hex) => Effect.Effect<void, StoreError>
+}
+
+const isSha256Hex = Schema.is(Sha256Hex)
+
+/** The last guard before a hash or fingerprint becomes part of a path. */
+const checkedHex = (value: string, what: string): Sha256Hex => {
+  if (!isSha256Hex(value)) throw new Error(`refusing ${what} ${JSON.stringify(value.slice(0, 80))}: not 64 lowercase hex digits`)
+  return value
 }
 
 /** Opens (creating if needed) the store at `root`, and removes temp dirs left by dead processes. */
@@ -87,22 +109,14 @@ export const openStore = (root: string): Effect.Effect<Store, StoreError> =>
     return makeStore(abs)
   })
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
-
-/** tmp/<pid>-... belongs to a process; a dead process's partial outputs are deleted. */
-const removeOrphanTemps = (tmpRoot: string): void => {
+/**
+ * Deletes the temp dirs of owners that provably no longer run (see process-identity.ts). Entries
+ * without an owner tag (not made by the runner) and those of other machines are never touched.
+ */
+export const removeOrphanTemps = (tmpRoot: string): void => {
   for (const name of fs.readdirSync(tmpRoot)) {
-    const pid = Number(name.split("-")[0])
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) {
-      fs.rmSync(path.join(tmpRoot, name), { recursive: true, force: true })
-    }
+    const owner = parseOwnerTag(name)
+    if (owner && ownerIsGone(owner)) fs.rmSync(path.join(tmpRoot, name), { recursive: true, force: true })
   }
 }
 
@@ -131,43 +145,58 @@ const sameFile = (a: string, b: string): boolean => {
 }
 
 const makeStore = (root: string): Store => {
-  const objectPath = (hash: string) => path.join(root, "objects", hash.slice(0, 2), hash)
+  const objectPath = (hash: Sha256Hex) => {
+    checkedHex(hash, "object hash")
+    return path.join(root, "objects", hash.slice(0, 2), hash)
+  }
   const indexDir = (stage: string) => path.join(root, "index", safeName(stage))
-  const indexFile = (stage: string, fp: string) => path.join(indexDir(stage), `${fp}.json`)
-  const runFile = (runId: string) => path.join(root, "runs", `${runId}.json`)
+  const indexFile = (stage: string, fp: Sha256Hex) => path.join(indexDir(stage), `${checkedHex(fp, "fingerprint")}.json`)
+  const headFile = (stage: string) => path.join(indexDir(stage), "HEAD.json")
+  const runFile = (runId: string) => path.join(root, "runs", `${safeName(runId)}.json`)
   const locksDir = path.join(root, "locks")
-  const checkpointPath = (stage: string, fp: string) => path.join(root, "checkpoints", safeName(stage), fp)
+  const checkpointPath = (stage: string, fp: Sha256Hex) => path.join(root, "checkpoints", safeName(stage), checkedHex(fp, "fingerprint"))
+  const warn = makeRecordWarner()
 
-  const commitObject = (file: string, hash: string) =>
+  const commitObject = (file: string, hash: Sha256Hex) =>
     attempt(`cannot commit object ${hash}`, () => {
       const dest = objectPath(hash)
-      if (fs.existsSync(dest)) {
-        fs.rmSync(file, { force: true })
-      } else {
-        fs.chmodSync(file, 0o444)
-        commitFile(file, dest)
-      }
+      // rename replaces an existing object atomically: readers see the old inode or the new, both whole
+      fs.chmodSync(file, 0o444)
+      commitFile(file, dest)
       return dest
     })
 
-  const readIndex = (stage: string, fp: string) =>
-    attempt(`cannot read index entry of ${stage}`, () => readJsonIfExists<IndexEntry>(indexFile(stage, fp)))
+  /** An entry that does not describe what its file name says (stage, fingerprint) is not trusted either. */
+  const entryAt = (file: string, stage: string, fingerprint: string | undefined) =>
+    readRecord(IndexEntry, file, warn).pipe(
+      Effect.flatMap((entry) => {
+        if (entry === undefined || (entry.stage === stage && (fingerprint === undefined || entry.fingerprint === fingerprint))) {
+          return Effect.succeed(entry)
+        }
+        return Effect.as(warn(file, `it describes ${entry.stage}/${entry.fingerprint.slice(0, 12)}`, "treated as a cache miss"), undefined)
+      })
+    )
+
+  const readIndex = (stage: string, fp: Sha256Hex) =>
+    Effect.suspend(() => entryAt(indexFile(stage, fp), stage, fp)).pipe(
+      Effect.catchAllDefect((d) => Effect.fail(storeError(`cannot read index entry of ${stage}`)(d)))
+    )
 
   const listIndex = (stage: string) =>
     attempt(`cannot list index of ${stage}`, () => {
       const dir = indexDir(stage)
-      if (!fs.existsSync(dir)) return []
-      return fs.readdirSync(dir)
-        .filter((f) => f.endsWith(".json") && f !== "HEAD.json")
-        .map((f) => readJsonIfExists<IndexEntry>(path.join(dir, f)))
-        .filter((e): e is IndexEntry => e !== undefined)
-    })
+      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "HEAD.json") : []
+    }).pipe(
+      Effect.flatMap((names) =>
+        Effect.forEach(names, (f) => entryAt(path.join(indexDir(stage), f), stage, f.slice(0, -".json".length)))),
+      Effect.map((entries) => entries.filter((e): e is IndexEntry => e !== undefined))
+    )
 
   const allIndexStages = () =>
     attempt("cannot list index", () =>
       fs.readdirSync(path.join(root, "index")).map((d) => decodeURIComponent(d)))
 
-  const exportLatest = (stage: string, fileName: string, hash: string) =>
+  const exportLatest = (stage: string, fileName: string, hash: Sha256Hex) =>
     attempt(`cannot export latest ${stage}/${fileName}`, () => {
       const dest = path.join(root, "latest", safeName(stage), safeName(fileName))
       if (sameFile(dest, objectPath(hash))) return
@@ -182,7 +211,7 @@ const makeStore = (root: string): Store => {
       fsyncDir(path.dirname(dest))
     })
 
-  const checkpointEntry = (stage: string, fingerprint: string): CheckpointEntry => ({
+  const checkpointEntry = (stage: string, fingerprint: Sha256Hex): CheckpointEntry => ({
     stage,
     fingerprint,
     ...treeStats(checkpointPath(stage, fingerprint))
@@ -191,11 +220,12 @@ const makeStore = (root: string): Store => {
   const listCheckpoints = () =>
     attempt("cannot list checkpoints", () => {
       const top = path.join(root, "checkpoints")
+      // only <stage>/<64 hex> dirs are checkpoints; anything else there is not the runner's
       return fs.readdirSync(top).flatMap((stageDir) =>
-        fs.readdirSync(path.join(top, stageDir)).map((fingerprint) => checkpointEntry(decodeURIComponent(stageDir), fingerprint)))
+        fs.readdirSync(path.join(top, stageDir)).filter(isSha256Hex).map((fingerprint) => checkpointEntry(decodeURIComponent(stageDir), fingerprint)))
     })
 
-  const findCheckpoint = (stage: string, fingerprint: string) =>
+  const findCheckpoint = (stage: string, fingerprint: Sha256Hex) =>
     attempt(`cannot read the checkpoint of ${stage}`, () => {
       const dir = checkpointPath(stage, fingerprint)
       return fs.existsSync(dir) && fs.readdirSync(dir).length > 0 ? checkpointEntry(stage, fingerprint) : undefined
@@ -215,23 +245,21 @@ const makeStore = (root: string): Store => {
     writeIndex: (entry) =>
       attempt(`cannot write index entry of ${entry.stage}`, () =>
         writeFileAtomic(indexFile(entry.stage, entry.fingerprint), JSON.stringify(entry, null, 2))),
-    readHead: (stage) =>
-      attempt(`cannot read HEAD of ${stage}`, () => readJsonIfExists<IndexEntry>(path.join(indexDir(stage), "HEAD.json"))),
+    readHead: (stage) => entryAt(headFile(stage), stage, undefined),
     writeHead: (entry) =>
-      attempt(`cannot write HEAD of ${entry.stage}`, () =>
-        writeFileAtomic(path.join(indexDir(entry.stage), "HEAD.json"), JSON.stringify(entry, null, 2))),
+      attempt(`cannot write HEAD of ${entry.stage}`, () => writeFileAtomic(headFile(entry.stage), JSON.stringify(entry, null, 2))),
     writeRun: (record) =>
       attempt(`cannot write run record ${record.runId}`, () => writeFileAtomic(runFile(record.runId), JSON.stringify(record, null, 2))),
     listRunIds: () =>
       attempt("cannot list runs", () =>
         fs.readdirSync(path.join(root, "runs")).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort()),
-    readRun: (runId) => attempt(`cannot read run ${runId}`, () => readJsonIfExists<RunRecord>(runFile(runId))),
+    readRun: (runId) => readRecord(RunRecord, runFile(runId), warn, "this run is skipped"),
     removeRun: (runId) => attempt(`cannot remove run ${runId}`, () => fs.rmSync(runFile(runId), { force: true })),
     exportLatest,
     makeTempDir: (label) =>
       attempt("cannot create temp dir", () =>
-        fs.mkdtempSync(path.join(root, "tmp", `${process.pid}-${safeName(label)}-`))),
-    lockTarget: (stage, fp) => path.join(locksDir, `${safeName(stage)}-${fp.slice(0, 24)}`),
+        fs.mkdtempSync(path.join(root, "tmp", `${ownerTag(currentOwner())}-${safeName(label)}-`))),
+    lockTarget: (stage, fp) => path.join(locksDir, `${safeName(stage)}-${checkedHex(fp, "fingerprint").slice(0, 24)}`),
     checkpointDir: (stage, fp) =>
       attempt(`cannot create the checkpoint dir of ${stage}`, () => {
         fs.mkdirSync(checkpointPath(stage, fp), { recursive: true })
@@ -250,7 +278,7 @@ const makeStore = (root: string): Store => {
     listObjects: () =>
       attempt("cannot list objects", () =>
         fs.readdirSync(path.join(root, "objects")).flatMap((d) =>
-          fs.readdirSync(path.join(root, "objects", d)).filter((f) => /^[0-9a-f]{64}$/.test(f)))),
+          fs.readdirSync(path.join(root, "objects", d)).filter(isSha256Hex))),
     removeObject: (hash) => attempt(`cannot remove object ${hash}`, () => fs.rmSync(objectPath(hash), { force: true }))
   }
 }

@@ -17,10 +17,9 @@ export const gcCommand = () =>
     yes: Options.boolean("yes").pipe(Options.withDescription("really delete (default: only list)"))
   }, (args) =>
     Effect.gen(function* () {
-      const { applyGc, ensureStoreIdle, planGc } = yield* implementation
+      const { collectGarbage } = yield* implementation
       const store = yield* openStore(args.store)
-      yield* ensureStoreIdle(store)
-      const plan = yield* planGc(store, args.keep)
+      const plan = yield* collectGarbage(store, { keep: args.keep, apply: args.yes })
       const bytes = plan.objects.reduce((n, o) => n + o.bytes, 0)
       const verb = args.yes ? "removed" : "would remove"
       for (const id of plan.runs) yield* Console.log(`${verb} run ${id}`)
@@ -29,7 +28,6 @@ export const gcCommand = () =>
       for (const c of plan.checkpoints) {
         yield* Console.log(`${verb} checkpoint ${c.stage}/${c.fingerprint.slice(0, 12)} (${c.bytes} bytes): ${c.reason}`)
       }
-      if (args.yes) yield* applyGc(store, plan)
       const checkpointBytes = plan.checkpoints.reduce((n, c) => n + c.bytes, 0)
       yield* Console.log(
         `${verb}: ${plan.runs.length} runs, ${plan.indexEntries.length} index entries, ${plan.objects.length} objects (${mebibytes(bytes)}), ` +

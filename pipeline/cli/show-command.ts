@@ -6,11 +6,11 @@ import * as Effect from "effect/Effect"
 import { UsageError } from "../errors.ts"
 import { selectTargets } from "../graph.ts"
 import { planStages } from "../plan.ts"
-import type { IndexEntry } from "../records.ts"
+import type { IndexEntry, Sha256Hex } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
 
-const render = (entry: IndexEntry, upToDate: boolean, objectPath: (h: string) => string): string => {
+const render = (entry: IndexEntry, upToDate: boolean, objectPath: (h: Sha256Hex) => string): string => {
   const lines = [
     `stage ${entry.stage} (${upToDate ? "up to date" : "STALE: showing its last successful run"})`,
     `  fingerprint ${entry.fingerprint}`,
