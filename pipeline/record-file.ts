@@ -22,6 +22,14 @@ const oneLine = (text: string, max = 200): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
+/** "outputs.scaled.hash: Expected 64 lowercase hex digits, actual ..." for the first problem found. */
+const firstIssue = (error: ParseResult.ParseError): string => {
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (!issue) return "it does not match the record's schema"
+  const where = issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : ""
+  return oneLine(`${where}${issue.message}`)
+}
+
 /** Decodes `text` as JSON of `schema`; unknown fields are kept (a newer writer may add some). */
 export const decodeRecordText = <A, I>(schema: Schema.Schema<A, I>, text: string): RecordRead<A> => {
   let json: unknown
@@ -33,7 +41,7 @@ export const decodeRecordText = <A, I>(schema: Schema.Schema<A, I>, text: string
   const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve", errors: "first" })(json)
   return Either.isRight(decoded)
     ? { _tag: "Valid", value: decoded.right }
-    : { _tag: "Invalid", reason: oneLine(ParseResult.TreeFormatter.formatErrorSync(decoded.left)) }
+    : { _tag: "Invalid", reason: firstIssue(decoded.left) }
 }
 
 /** Reads and decodes one record file (synchronously); real I/O failures throw. */
