@@ -47,15 +47,3 @@ export const commitFile = (written: string, dest: string): void => {
   fs.renameSync(written, dest)
   fsyncDir(path.dirname(dest))
 }
-
-/** Reads JSON, or undefined when the file does not exist. */
-export const readJsonIfExists = <T>(file: string): T | undefined => {
-  let text: string
-  try {
-    text = fs.readFileSync(file, "utf8")
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
-    throw e
-  }
-  return JSON.parse(text) as T
-}

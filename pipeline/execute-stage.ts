@@ -11,7 +11,7 @@ import { checkOutput } from "./outputs.ts"
 import type { IndexEntry, InputRecord, OutputRecord, Sha256Hex } from "./records.ts"
 import type { InputArtifact, StageDefinition } from "./stage.ts"
 import { makeContext, outputFile, runStageBody, type StageHooks } from "./stage-context.ts"
-import { hashFileFromDisk, type StatCache } from "./stat-cache.ts"
+import { hashFileFromDisk, sameStat, type StatCache } from "./stat-cache.ts"
 import { runtimeFacts, type Store } from "./store.ts"
 import { runInWorker } from "./worker-process.ts"
 
@@ -54,8 +54,18 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
     for (const [name, spec] of Object.entries(stage.outputs)) {
       const file = outputFile(outDir, name)
       const checked = yield* checkOutput(stage.name, name, spec, file)
+      const before = fs.statSync(file)
       const hash = yield* Effect.promise(() => hashFileFromDisk(file))
       const committed = yield* store.commitObject(file, hash)
+      // the object's bytes are the ones hashed only if nothing wrote to the file meanwhile
+      if (!sameStat(before, fs.statSync(committed))) {
+        yield* store.removeObject(hash)
+        return yield* new StageFailed({
+          stage: stage.name, cause_tag: "OutputChanged",
+          message: `output "${name}" of stage "${stage.name}" changed while it was being committed; nothing was recorded`,
+          hint: "a stage must finish writing its outputs before its run returns"
+        })
+      }
       yield* cache.remember(committed, hash)
       outputs[name] = {
         hash, bytes: checked.bytes, ...(checked.rows !== undefined ? { rows: checked.rows } : {}),

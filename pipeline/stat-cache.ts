@@ -76,7 +76,8 @@ const loadEntries = (cacheFile: string): { entries: Record<string, Entry>; warni
   }
 }
 
-const sameStat = (a: fs.Stats, b: fs.Stats) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino
+/** Whether two stats of a file describe the same bytes as far as the cache can tell. */
+export const sameStat = (a: fs.Stats, b: fs.Stats): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino
 
 /** Opens the cache stored at `cacheFile` (a missing or unreadable cache starts empty). */
 export const openStatCache = (cacheFile: string | undefined): StatCache => {

@@ -120,6 +120,16 @@ export const removeOrphanTemps = (tmpRoot: string): void => {
   }
 }
 
+/** The stage a `safeName`d directory belongs to; undefined for a name the runner did not write. */
+const stageOfDir = (dir: string): string | undefined => {
+  try {
+    const stage = decodeURIComponent(dir)
+    return safeName(stage) === dir ? stage : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Total bytes and newest mtime of the files and dirs under `dir`. */
 const treeStats = (dir: string): { bytes: number; modifiedMs: number } => {
   let bytes = 0
@@ -194,7 +204,7 @@ const makeStore = (root: string): Store => {
 
   const allIndexStages = () =>
     attempt("cannot list index", () =>
-      fs.readdirSync(path.join(root, "index")).map((d) => decodeURIComponent(d)))
+      fs.readdirSync(path.join(root, "index")).flatMap((d) => stageOfDir(d) ?? []))
 
   const exportLatest = (stage: string, fileName: string, hash: Sha256Hex) =>
     attempt(`cannot export latest ${stage}/${fileName}`, () => {
@@ -221,8 +231,10 @@ const makeStore = (root: string): Store => {
     attempt("cannot list checkpoints", () => {
       const top = path.join(root, "checkpoints")
       // only <stage>/<64 hex> dirs are checkpoints; anything else there is not the runner's
-      return fs.readdirSync(top).flatMap((stageDir) =>
-        fs.readdirSync(path.join(top, stageDir)).filter(isSha256Hex).map((fingerprint) => checkpointEntry(decodeURIComponent(stageDir), fingerprint)))
+      return fs.readdirSync(top).flatMap((stageDir) => {
+        const stage = stageOfDir(stageDir)
+        return stage === undefined ? [] : fs.readdirSync(path.join(top, stageDir)).filter(isSha256Hex).map((fingerprint) => checkpointEntry(stage, fingerprint))
+      })
     })
 
   const findCheckpoint = (stage: string, fingerprint: Sha256Hex) =>
