@@ -116,6 +116,14 @@ export const ProbeConfig = Schema.Struct({
 })
 export type ProbeConfig = typeof ProbeConfig.Type
 
+export const KnnConfig = Schema.Struct({
+  /** Neighbour counts tried; the best on the val split is kept (ties: the smaller k). */
+  kGrid: withDefault(Schema.NonEmptyArray(PositiveInt), [5, 10, 20, 50, 200] as const),
+  /** Vote weight exp(similarity / temperature), as in InstDisc and solo-learn. */
+  temperature: withDefault(Positive, 0.07)
+})
+export type KnnConfig = typeof KnnConfig.Type
+
 export const ComputeConfig = Schema.Struct({
   backend: withDefault(Schema.Literal("auto", "tensorflow", "wasm", "cpu"), "auto"),
   threads: Schema.optional(PositiveInt)

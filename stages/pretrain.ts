@@ -1,5 +1,5 @@
 /**
- * `pretrain:<method>`: trains the shared encoder with one method (or not, for the baselines) on the
+ * `pretrain:<method>@s<seed>` (`pretrain:raw-pixels` for the seed-free kind): trains the shared encoder with one method (or not, for the baselines) on the
  * train split and writes its weights, per-epoch history and the frozen embeddings of every split.
  * Cheap to import: tfjs and the ML code load inside `run`.
  */
@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
+import { runKey, type SeededRun } from "./seeded-runs.ts"
 import {
   AugmentConfig,
   ComputeConfig,
@@ -16,7 +17,8 @@ import {
 } from "../schemas/methods.ts"
 
 export const PretrainParams = Schema.Struct({
-  seed: Schema.Int,
+  /** The training seed; absent for seed-free kinds (raw pixels), so no seed change reruns them. */
+  seed: Schema.optional(Schema.Int),
   method: MethodConfig,
   // Absent for kinds that do not use them, so e.g. an augmentation change leaves the baselines cached.
   encoder: Schema.optional(EncoderConfig),
@@ -31,13 +33,13 @@ export class PretrainConfigMissing extends Data.TaggedError("PretrainConfigMissi
   readonly hint: string
 }> {}
 
-/** The slices a method kind actually reads. */
-export const pretrainSlice = (config: any, name: string): unknown => {
+/** The slices a method kind actually reads; `seed` is the run's training seed (null: seed-free). */
+export const pretrainSlice = (config: any, name: string, seed: number | null): unknown => {
   const method = (config.methods as ReadonlyArray<MethodConfig>).find((m) => m.name === name)
-  const base = { seed: config.seed, method }
+  const base = seed === null ? { method } : { seed, method }
   switch (method?.kind) {
     case "raw-pixels":
-      return base
+      return { method }
     case "random-encoder":
       return { ...base, encoder: config.encoder, training: config.training, compute: config.compute }
     default:
@@ -50,13 +52,13 @@ const required = <A>(value: A | undefined, key: string, stage: string) =>
     ? Effect.fail(new PretrainConfigMissing({ message: `${stage}: the config has no "${key}" section`, hint: `add "${key}" to the config` }))
     : Effect.succeed(value)
 
-/** The pretrain stage of one method. */
-export const pretrainStage = (method: MethodConfig): StageDefinition<PretrainParams> =>
+/** The pretrain stage of one method at one training seed. */
+export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<PretrainParams> =>
   defineStage({
-    name: `pretrain:${method.name}`,
+    name: `pretrain:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: PretrainParams,
-    selectParams: (config) => pretrainSlice(config, method.name),
+    selectParams: (config) => pretrainSlice(config, method.name, seed),
     inputs: {
       train: { stage: "split", output: "train" },
       val: { stage: "split", output: "val" },
@@ -91,7 +93,7 @@ export const pretrainStage = (method: MethodConfig): StageDefinition<PretrainPar
         const { pretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
         const raw = method.kind === "raw-pixels"
         const result = yield* pretrain({
-          seed,
+          seed: seed ?? 0,
           method,
           encoder: raw ? { widths: [1], embeddingDim: 1 } : yield* required(ctx.params.encoder, "encoder", ctx.stage),
           training: raw ? { epochs: 0, batchSize: 1, learningRate: 1 } : yield* required(ctx.params.training, "training", ctx.stage),

@@ -1,12 +1,13 @@
 /**
- * `probe:<method>`: the linear probe on one method's frozen embeddings: L2 chosen on val,
+ * `probe:<method>@s<seed>` (`probe:raw-pixels`): the linear probe on one method's frozen embeddings: L2 chosen on val,
  * Top-1/Top-5, per-class accuracy, the confusion matrix and the top-1 prediction of every test image.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
-import { ComputeConfig, ProbeConfig, type MethodConfig } from "../schemas/methods.ts"
+import { ComputeConfig, ProbeConfig } from "../schemas/methods.ts"
+import { runKey, type SeededRun } from "./seeded-runs.ts"
 
 export const ProbeParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
@@ -21,17 +22,18 @@ export class ProbeInputMismatch extends Data.TaggedError("ProbeInputMismatch")<{
   readonly hint: string
 }> {}
 
-/** The probe stage of one method. */
-export const probeStage = (method: MethodConfig): StageDefinition<ProbeParams> =>
-  defineStage({
-    name: `probe:${method.name}`,
+/** The probe stage of one method at one training seed, reading that run's embeddings. */
+export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbeParams> => {
+  const pretrain = `pretrain:${runKey(method.name, seed)}`
+  return defineStage({
+    name: `probe:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: ProbeParams,
     selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe ?? {}, compute: config.compute ?? {} }),
     inputs: {
-      train: { stage: `pretrain:${method.name}`, output: "train" },
-      val: { stage: `pretrain:${method.name}`, output: "val" },
-      test: { stage: `pretrain:${method.name}`, output: "test" }
+      train: { stage: pretrain, output: "train" },
+      val: { stage: pretrain, output: "val" },
+      test: { stage: pretrain, output: "test" }
     },
     outputs: {
       metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"] },
@@ -71,3 +73,4 @@ export const probeStage = (method: MethodConfig): StageDefinition<ProbeParams> =
         yield* writePredictions(ctx.outputPath("predictions"), { ids: test.ids, labels: test.labels, predicted: result.predictions }, ctx.params.method.name)
       })
   })
+}

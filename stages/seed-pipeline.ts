@@ -1,6 +1,6 @@
 /**
- * The SEED pipeline: ingest -> split -> pretrain (one per method) -> probe (one per method) -> report.
- * Importing this module is cheap (no tfjs): heavy code loads inside each stage's run.
+ * The SEED pipeline: ingest -> split -> pretrain (per method and training seed) -> probe and kNN
+ * (per pretrain) -> report. Importing this module is cheap (no tfjs): heavy code loads inside each stage's run.
  */
 import { definePipeline, fanOut } from "../pipeline/stage.ts"
 import { SeedConfig } from "../schemas/config.ts"
@@ -8,8 +8,10 @@ import { ingestStage } from "./ingest.ts"
 import { splitStage } from "./split.ts"
 import { pretrainStage } from "./pretrain.ts"
 import { probeStage } from "./probe.ts"
+import { knnStage } from "./knn.ts"
 import { reportStage } from "./report.ts"
 import { baseConfig, profiles } from "./profiles.ts"
+import { seededRuns } from "./seeded-runs.ts"
 
 export const seedPipeline = definePipeline({
   name: "seed",
@@ -18,11 +20,15 @@ export const seedPipeline = definePipeline({
   defaultConfig: baseConfig,
   profiles,
   defaultProfile: "quick",
-  stages: (config) => [
-    ingestStage,
-    splitStage,
-    ...fanOut(config.methods, pretrainStage),
-    ...fanOut(config.methods, probeStage),
-    reportStage(config.methods.map(({ name, kind }) => ({ name, kind })))
-  ]
+  stages: (config) => {
+    const runs = seededRuns(config)
+    return [
+      ingestStage,
+      splitStage,
+      ...fanOut(runs, pretrainStage),
+      ...fanOut(runs, probeStage),
+      ...fanOut(runs, knnStage),
+      reportStage(runs.map(({ method, seed }) => ({ name: method.name, kind: method.kind, seed })))
+    ]
+  }
 })

@@ -26,7 +26,8 @@ const config = {
   methods: [
     { name: "simclr", kind: "contrastive", projectionDim: 8, temperature: 0.5 },
     { name: "pixels", kind: "raw-pixels" },
-    { name: "exploding", kind: "autoencoder", learningRate: 1e9 }
+    { name: "exploding", kind: "autoencoder", learningRate: 1e9 },
+    { name: "untrained", kind: "random-encoder" }
   ],
   encoder: { widths: [4, 8], embeddingDim: 8 },
   training: { epochs: 2, batchSize: 16, learningRate: 3e-3 },
@@ -34,22 +35,30 @@ const config = {
   compute: { backend: "cpu" },
   probe: { l2Grid: [1e-3, 1e-1], maxIterations: 60 }
 }
-const method = (name: string) => Schema.decodeUnknownSync(MethodConfig)(config.methods.find((m) => m.name === name))
+const decoded = (name: string) => Schema.decodeUnknownSync(MethodConfig)(config.methods.find((m) => m.name === name))
+/** The run of method `name` at training seed 3 (raw pixels: at none). */
+const method = (name: string, seed = 3) => {
+  const m = decoded(name)
+  return { method: m, seed: m.kind === "raw-pixels" ? null : seed }
+}
 const run = (stage: ReturnType<typeof pretrainStage>, out: string) =>
   Effect.runPromise(runStageDirectly(stage, stage.selectParams(config), inputs, path.join(dir, out)))
 
 describe("pretrain stage", () => {
   it("declares the contract: name, heavy, split inputs, five outputs", () => {
     const stage = pretrainStage(method("simclr"))
-    expect(stage.name).toBe("pretrain:simclr")
+    expect(stage.name).toBe("pretrain:simclr@s3")
+    expect(pretrainStage(method("pixels")).name).toBe("pretrain:pixels")
     expect(stage.heavy).toBe(true)
     expect(stage.inputs.train).toEqual({ stage: "split", output: "train" })
     expect(Object.keys(stage.outputs).sort()).toEqual(["encoder", "history", "test", "train", "val"])
   })
 
   it("selects only the slices a kind reads, and only its own method entry", () => {
-    expect(Object.keys(pretrainSlice(config, "pixels") as object).sort()).toEqual(["method", "seed"])
-    const slice = pretrainSlice(config, "simclr") as { method: { name: string }; augment: unknown }
+    // raw pixels do not depend on a seed: no seed in their params, so no seed change reruns them
+    expect(Object.keys(pretrainSlice(config, "pixels", null) as object).sort()).toEqual(["method"])
+    const slice = pretrainSlice(config, "simclr", 1) as { seed: number; method: { name: string }; augment: unknown }
+    expect(slice.seed).toBe(1)
     expect(slice.method.name).toBe("simclr")
     expect(slice.augment).toEqual(config.augment)
   })
@@ -85,6 +94,16 @@ describe("pretrain stage", () => {
     expect(JSON.parse(test.schema.metadata.get("seed")!).dim).toBe(64)
     expect(tableFromIPC(fs.readFileSync(result.outputs.encoder)).numRows).toBe(0)
     expect(tableFromIPC(fs.readFileSync(result.outputs.history)).numRows).toBe(0)
+  })
+
+  it("random-encoder: the training seed draws the init, so two seeds give two encoders", async () => {
+    const weightsOf = async (seed: number) => {
+      const result = await run(pretrainStage(method("untrained", seed)), `untrained-${seed}`)
+      return fs.readFileSync(result.outputs.encoder)
+    }
+    const [a, b, again] = [await weightsOf(0), await weightsOf(1), await weightsOf(0)]
+    expect(a.equals(b)).toBe(false)
+    expect(a.equals(again)).toBe(true)
   })
 
   it("stops with TrainingDiverged and writes no artifact", async () => {

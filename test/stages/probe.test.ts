@@ -28,14 +28,14 @@ const writeSplit = async (name: string, count: number, dim: number, seed: string
   return file
 }
 
-const method = { name: "m", kind: "contrastive" as const, temperature: 0.5, projectionDim: 8 }
+const method = { method: { name: "m", kind: "contrastive" as const, temperature: 0.5, projectionDim: 8 }, seed: 2 }
 const config = { probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80 }, compute: { backend: "cpu" } }
 
 describe("probe stage", () => {
   it("declares its inputs from its own pretrain stage and its four outputs", () => {
     const stage = probeStage(method)
-    expect(stage.name).toBe("probe:m")
-    expect(stage.inputs.test).toEqual({ stage: "pretrain:m", output: "test" })
+    expect(stage.name).toBe("probe:m@s2")
+    expect(stage.inputs.test).toEqual({ stage: "pretrain:m@s2", output: "test" })
     expect(Object.keys(stage.outputs)).toEqual(["metrics", "per_class", "confusion", "predictions"])
   })
 
