@@ -1,7 +1,7 @@
 /**
- * The report stage: reads every method's probe results (test predictions included), training history
- * and test embeddings plus the split metadata, and writes `results` (Arrow), `markdown` (report.md)
- * and `html` (report.html).
+ * The report stage: reads every run's probe and kNN results (test predictions included) and training
+ * history, each method's first-seed per-class accuracy, confusion and test embeddings, plus the split
+ * metadata, and writes `results` (Arrow), `markdown` (report.md) and `html` (report.html).
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -10,10 +10,24 @@ import { defineStage, type OutputRef, type StageDefinition } from "../pipeline/s
 import type { MethodArtifacts } from "../ml/report/build-report.ts"
 import { ReportInputError, ReportWriteError } from "../ml/report/errors.ts"
 import { resultFields } from "../ml/report/results.ts"
+import { runKey } from "./seeded-runs.ts"
 
-export interface ReportedMethod {
+/** One (method, training seed) run the report summarizes; `seed` null for a seed-free method. */
+export interface ReportedRun {
   readonly name: string
   readonly kind: string
+  readonly seed: number | null
+}
+
+/** The runs grouped by method, methods in first-appearance order, seeds in the order given. */
+export const groupRuns = (runs: ReadonlyArray<ReportedRun>): ReadonlyArray<{ name: string; kind: string; seeds: ReadonlyArray<number | null> }> => {
+  const methods = new Map<string, { name: string; kind: string; seeds: Array<number | null> }>()
+  for (const run of runs) {
+    const entry = methods.get(run.name) ?? { name: run.name, kind: run.kind, seeds: [] }
+    entry.seeds.push(run.seed)
+    methods.set(run.name, entry)
+  }
+  return [...methods.values()]
 }
 
 export const ReportParams = Schema.Struct({
@@ -25,20 +39,31 @@ export type ReportParams = typeof ReportParams.Type
 /** Default subsample size of each projection: enough to show the class structure, small enough for a light page. */
 export const defaultProjectionPoints = 2000
 
-/** The input names this stage declares for method `m` (`metrics:m`, ...). */
-export const reportInputs = (methods: ReadonlyArray<ReportedMethod>): Record<string, OutputRef> => {
+/**
+ * The input names this stage declares: per run `r` (`contrastive@s1`) `metrics:r`, `predictions:r`,
+ * `knn_metrics:r`, `knn_predictions:r`, `history:r`; per method `m`, from its first run,
+ * `per_class:m`, `confusion:m`, `embeddings:m` (the charts show one seed; reading every seed's
+ * test embeddings would cost memory for nothing).
+ */
+export const reportInputs = (runs: ReadonlyArray<ReportedRun>): Record<string, OutputRef> => {
   const inputs: Record<string, OutputRef> = {
     train: { stage: "split", output: "train" },
     val: { stage: "split", output: "val" },
     test: { stage: "split", output: "test" }
   }
-  for (const { name } of methods) {
-    inputs[`metrics:${name}`] = { stage: `probe:${name}`, output: "metrics" }
-    inputs[`per_class:${name}`] = { stage: `probe:${name}`, output: "per_class" }
-    inputs[`confusion:${name}`] = { stage: `probe:${name}`, output: "confusion" }
-    inputs[`predictions:${name}`] = { stage: `probe:${name}`, output: "predictions" }
-    inputs[`history:${name}`] = { stage: `pretrain:${name}`, output: "history" }
-    inputs[`embeddings:${name}`] = { stage: `pretrain:${name}`, output: "test" }
+  for (const { name, seed } of runs) {
+    const r = runKey(name, seed)
+    inputs[`metrics:${r}`] = { stage: `probe:${r}`, output: "metrics" }
+    inputs[`predictions:${r}`] = { stage: `probe:${r}`, output: "predictions" }
+    inputs[`knn_metrics:${r}`] = { stage: `knn:${r}`, output: "metrics" }
+    inputs[`knn_predictions:${r}`] = { stage: `knn:${r}`, output: "predictions" }
+    inputs[`history:${r}`] = { stage: `pretrain:${r}`, output: "history" }
+  }
+  for (const { name, seeds } of groupRuns(runs)) {
+    const first = runKey(name, seeds[0])
+    inputs[`per_class:${name}`] = { stage: `probe:${first}`, output: "per_class" }
+    inputs[`confusion:${name}`] = { stage: `probe:${first}`, output: "confusion" }
+    inputs[`embeddings:${name}`] = { stage: `pretrain:${first}`, output: "test" }
   }
   return inputs
 }
@@ -49,9 +74,10 @@ const write = (file: string, bytes: string | Uint8Array) =>
     catch: (e) => new ReportWriteError({ message: `cannot write ${file}: ${String(e)}`, hint: "check free disk space and permissions of the store" })
   })
 
-/** The report over `methods` (in config order); not heavy: it only reads small artifacts and renders charts. */
-export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefinition<ReportParams> =>
-  defineStage({
+/** The report over `runs` (methods in config order); not heavy: it only reads small artifacts and renders charts. */
+export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<ReportParams> => {
+  const methods = groupRuns(runs)
+  return defineStage({
     name: "report",
     module: import.meta.url,
     params: ReportParams,
@@ -59,10 +85,10 @@ export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefini
       seed: config?.seed ?? 0,
       projectionPoints: config?.report?.projectionPoints ?? defaultProjectionPoints
     }),
-    inputs: reportInputs(methods),
+    inputs: reportInputs(runs),
     outputs: {
       // volatile: the training-cost columns hold wall times measured by the pretrain stages
-      results: { description: "one row per method: accuracy, training cost, role", fields: resultFields, fileName: "results.arrow", volatile: true },
+      results: { description: "one row per method: linear and kNN accuracy over seeds (mean, std, 95% interval), training cost, role", fields: resultFields, fileName: "results.arrow", volatile: true },
       markdown: { description: "report.md: results tables, paired significance tests, training cost, dataset and split", format: "file", extension: "md", fileName: "report.md", volatile: true },
       html: { description: "report.html: self-contained page with every chart as inline SVG", format: "file", extension: "html", fileName: "report.html", volatile: true }
     },
@@ -71,26 +97,35 @@ export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefini
       Effect.gen(function* () {
         // Loaded on run, not on declaration: arrow, vega and vega-lite take about a second to import,
         // and a fully cached pipeline run that only declares this stage must not pay for that.
-        const [{ readConfusion, readEmbeddings, readHistory, readMetrics, readPerClass, readPredictions, readSplitSummary }, { buildReport }] =
+        const [{ readConfusion, readEmbeddings, readHistory, readKnnMetrics, readMetrics, readPerClass, readPredictions, readSplitSummary }, { buildReport }] =
           yield* Effect.promise(() => Promise.all([import("../ml/report/artifacts.ts"), import("../ml/report/build-report.ts")]))
         const read = <A, E>(name: string, reader: (file: string) => Effect.Effect<A, E>) => {
           const input = ctx.inputs[name]
           return input === undefined
-            ? Effect.fail(new ReportInputError({ message: `report: input "${name}" was not provided`, hint: "declare the report with reportStage(methods) for the methods the pipeline runs" }))
+            ? Effect.fail(new ReportInputError({ message: `report: input "${name}" was not provided`, hint: "declare the report with reportStage(runs) for the runs the pipeline has" }))
             : reader(input.path)
         }
         const steps = methods.length + 1
         const artifacts = yield* Effect.forEach(methods, (m, i) =>
           Effect.gen(function* () {
             yield* ctx.progress(i, steps, `reading ${m.name}`)
+            const runArtifacts = yield* Effect.forEach(m.seeds, (seed) => {
+              const r = runKey(m.name, seed)
+              return Effect.all({
+                seed: Effect.succeed(seed),
+                metrics: read(`metrics:${r}`, readMetrics),
+                knn: read(`knn_metrics:${r}`, readKnnMetrics),
+                predictions: read(`predictions:${r}`, readPredictions),
+                knnPredictions: read(`knn_predictions:${r}`, readPredictions),
+                history: read(`history:${r}`, readHistory)
+              })
+            })
             return {
               name: m.name,
               kind: m.kind,
-              metrics: yield* read(`metrics:${m.name}`, readMetrics),
+              runs: runArtifacts,
               perClass: yield* read(`per_class:${m.name}`, readPerClass),
               confusion: yield* read(`confusion:${m.name}`, readConfusion),
-              predictions: yield* read(`predictions:${m.name}`, readPredictions),
-              history: yield* read(`history:${m.name}`, readHistory),
               embeddings: yield* read(`embeddings:${m.name}`, readEmbeddings)
             } satisfies MethodArtifacts
           })
@@ -108,7 +143,8 @@ export const reportStage = (methods: ReadonlyArray<ReportedMethod>): StageDefini
         yield* write(ctx.outputPath("results"), report.results)
         yield* write(ctx.outputPath("markdown"), report.markdown)
         yield* write(ctx.outputPath("html"), report.html)
-        yield* ctx.recordProvenance({ methods: methods.map((m) => m.name), projectionPoints: ctx.params.projectionPoints })
+        yield* ctx.recordProvenance({ methods: methods.map((m) => m.name), runs: runs.map((r) => runKey(r.name, r.seed)), projectionPoints: ctx.params.projectionPoints })
         yield* ctx.progress(steps, steps)
       })
   })
+}

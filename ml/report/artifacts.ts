@@ -24,6 +24,14 @@ export interface ProbeMetrics {
   readonly valTop1: number
 }
 
+/** `knn:<m>.metrics`: the weighted kNN evaluation, k chosen on val. */
+export interface KnnMetrics {
+  readonly top1: number
+  readonly top5: number
+  readonly k: number
+  readonly valTop1: number
+}
+
 export interface ClassAccuracy {
   readonly label: number
   readonly name: string
@@ -90,6 +98,15 @@ export const readMetrics = (file: string) =>
     if (table.numRows !== 1) return yield* Effect.fail(inputError(file, `expected one metrics row, found ${table.numRows}`))
     const [top1, top5, l2, valTop1] = yield* Effect.all(["top1", "top5", "l2", "val_top1"].map((c) => numbers(table, c, file)))
     return { top1: top1[0], top5: top5[0], l2: l2[0], valTop1: valTop1[0] } satisfies ProbeMetrics
+  })
+
+/** `knn:<m>.metrics`: exactly one row. */
+export const readKnnMetrics = (file: string) =>
+  Effect.gen(function* () {
+    const table = yield* readTable(file)
+    if (table.numRows !== 1) return yield* Effect.fail(inputError(file, `expected one kNN metrics row, found ${table.numRows}`))
+    const [top1, top5, k, valTop1] = yield* Effect.all(["top1", "top5", "k", "val_top1"].map((c) => numbers(table, c, file)))
+    return { top1: top1[0], top5: top5[0], k: k[0], valTop1: valTop1[0] } satisfies KnnMetrics
   })
 
 /** `probe:<m>.per_class`. */

@@ -2,7 +2,7 @@
  * report.html: one self-contained page (inline CSS, inline SVG charts, no scripts, no URLs)
  * holding the results table and every chart.
  */
-import { percent } from "./markdown.ts"
+import { accuracyCell, intervalCell, percent } from "./markdown.ts"
 import { isBaseline, type ResultRow } from "./results.ts"
 
 /** A rendered chart and where it goes on the page. */
@@ -26,7 +26,7 @@ const style = `
 body { font-family: sans-serif; margin: 2em auto; max-width: 1320px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: 4px 10px; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.baseline td { color: #555; background: #f6f6f6; }
 div.figures { display: flex; flex-wrap: wrap; align-items: flex-start; }
 figure { margin: 0.5em; }
@@ -34,11 +34,16 @@ figcaption { font-size: 0.9em; color: #555; }
 `
 
 const resultsTableHtml = (rows: ReadonlyArray<ResultRow>): string => {
-  const header = ["Method", "Role", "Top-1", "Top-5", "Epochs", "Wall time (s)", "Images/s"]
+  const header = ["Method", "Role", "Seeds", "Linear Top-1", "95% interval", "kNN Top-1", "95% interval", "Linear Top-5", "kNN Top-5", "Epochs", "Wall time per seed (s)", "Images/s"]
   const body = rows.map((r) => {
     const numbers = [
-      percent(r.top1),
-      percent(r.top5),
+      String(r.seeds),
+      accuracyCell(r.linear),
+      intervalCell(r.linear),
+      accuracyCell(r.knn),
+      intervalCell(r.knn),
+      percent(r.linearTop5),
+      percent(r.knnTop5),
       String(r.epochs),
       r.epochs === 0 ? "n/a" : r.wallSeconds.toFixed(1),
       r.imagesPerS === null ? "n/a" : r.imagesPerS.toFixed(0)

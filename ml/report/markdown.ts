@@ -1,11 +1,22 @@
 /**
- * report.md: the article's `Method | Top-1 | Top-5` table for the SSL methods, the baselines in a
- * section of their own, whether each method's lead over a floor baseline is significant, the training
- * cost, and the dataset and split the numbers come from.
+ * report.md: the article's table for the SSL methods (linear and kNN Top-1, mean, spread and interval
+ * across seeds), the baselines in a section of their own, every seed's numbers, the paired tests
+ * (per seed, Holm-adjusted) against the baselines and between SSL methods, the training cost, and the
+ * dataset and split the numbers come from.
  */
 import type { ClassAccuracy, SplitSummary } from "./artifacts.ts"
-import { floorBaselineKinds, isSignificantLead, significanceLevel, type PairedComparison } from "./paired-comparisons.ts"
-import { isBaseline, type ResultRow } from "./results.ts"
+import type { SeedSpread } from "./interval.ts"
+import {
+  evaluationLabel,
+  evaluations,
+  floorBaselineKinds,
+  isSignificantLead,
+  significanceLevel,
+  worstAdjustedP,
+  type Evaluation,
+  type PairedComparison
+} from "./paired-comparisons.ts"
+import { isBaseline, type ResultRow, type SeedRow } from "./results.ts"
 import { formatPValue } from "./significance.ts"
 
 export interface DatasetSplits {
@@ -34,29 +45,63 @@ export const markdownTable = (
     ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)
   ].join("\n")
 
-/** The article's table: SSL methods only, best Top-1 in bold. */
+/** `79.15%` for one seed, `79.15% ± 0.42` (sample std in points) for several. */
+export const accuracyCell = (spread: SeedSpread): string =>
+  spread.std === null ? percent(spread.mean) : `${percent(spread.mean)} ± ${(spread.std * 100).toFixed(2)}`
+
+/** The 95% t interval across seeds in percent, or why there is none. */
+export const intervalCell = (spread: SeedSpread): string =>
+  spread.low === null || spread.high === null ? "1 seed, no interval" : `[${(spread.low * 100).toFixed(2)}, ${(spread.high * 100).toFixed(2)}]`
+
+const accuracyHeader = ["Seeds", "Linear Top-1", "95% interval", "kNN Top-1", "95% interval", "Linear Top-5", "kNN Top-5"]
+const accuracyAlign = accuracyHeader.map(() => true)
+
+const accuracyCells = (r: ResultRow, bold: boolean): ReadonlyArray<string> => [
+  String(r.seeds),
+  bold ? `**${accuracyCell(r.linear)}**` : accuracyCell(r.linear),
+  intervalCell(r.linear),
+  accuracyCell(r.knn),
+  intervalCell(r.knn),
+  percent(r.linearTop5),
+  percent(r.knnTop5)
+]
+
+/** The article's table for the SSL methods: linear and kNN Top-1 across seeds, best linear mean in bold. */
 export const methodsTable = (rows: ReadonlyArray<ResultRow>): string => {
   const ssl = rows.filter((r) => !isBaseline(r.kind))
-  const best = Math.max(...ssl.map((r) => r.top1))
-  return markdownTable(
-    ["Method", "Top-1", "Top-5"],
-    ssl.map((r) => [r.method, r.top1 === best ? `**${percent(r.top1)}**` : percent(r.top1), percent(r.top5)]),
-    [false, true, true]
-  )
+  const best = Math.max(...ssl.map((r) => r.linear.mean))
+  return markdownTable(["Method", ...accuracyHeader], ssl.map((r) => [r.method, ...accuracyCells(r, r.linear.mean === best)]), [false, ...accuracyAlign])
 }
 
 /** Baselines in their own table, with what each one stands for. */
 export const baselinesTable = (rows: ReadonlyArray<ResultRow>): string =>
   markdownTable(
-    ["Baseline", "Role", "Top-1", "Top-5"],
-    rows.filter((r) => isBaseline(r.kind)).map((r) => [r.method, r.role, percent(r.top1), percent(r.top5)]),
-    [false, false, true, true]
+    ["Baseline", "Role", ...accuracyHeader],
+    rows.filter((r) => isBaseline(r.kind)).map((r) => [r.method, r.role, ...accuracyCells(r, false)]),
+    [false, false, ...accuracyAlign]
   )
 
-/** Wall time, epochs and throughput of every row's pretraining. */
+/** Every run on its own: the numbers the means and intervals summarize, with what each evaluation chose on val. */
+export const perSeedTable = (runs: ReadonlyArray<SeedRow>): string =>
+  markdownTable(
+    ["Method", "Seed", "Linear Top-1", "Linear Top-5", "L2 (val)", "kNN Top-1", "kNN Top-5", "k (val)"],
+    runs.map((r) => [
+      r.method,
+      r.seed === null ? "none (no seed dependence)" : String(r.seed),
+      percent(r.probe.top1),
+      percent(r.probe.top5),
+      String(r.probe.l2),
+      percent(r.knn.top1),
+      percent(r.knn.top5),
+      String(r.knn.k)
+    ]),
+    [false, true, true, true, true, true, true, true]
+  )
+
+/** Mean wall time per seed, epochs and throughput of every row's pretraining. */
 export const costTable = (rows: ReadonlyArray<ResultRow>): string =>
   markdownTable(
-    ["Method", "Role", "Wall time", "Epochs", "Images/s", "Embedding dim"],
+    ["Method", "Role", "Wall time per seed", "Epochs", "Images/s", "Embedding dim"],
     rows.map((r) => [
       r.method,
       r.role,
@@ -68,55 +113,118 @@ export const costTable = (rows: ReadonlyArray<ResultRow>): string =>
     [false, false, true, true, true, true]
   )
 
-/** `; significant (p < 0.01): k of n` for the methods whose lead over `baseline` passes the paired test. */
-const significanceSuffix = (baseline: string, sslCount: number, comparisons: ReadonlyArray<PairedComparison> | undefined): string => {
-  const tested = comparisons?.filter((c) => c.baseline === baseline) ?? []
-  if (tested.length === 0) return ""
-  return `; significant (p < ${significanceLevel}): ${tested.filter(isSignificantLead).length} of ${sslCount}`
+const names = (methods: ReadonlyArray<string>): string => (methods.length > 0 ? ` (${methods.join(", ")})` : "")
+
+/** `linear 3 of 3 (a, b, c), meaningful 2 of 3` for one floor baseline and one evaluation. */
+const floorClause = (baseline: ResultRow, ssl: ReadonlyArray<ResultRow>, evaluation: Evaluation, comparisons: ReadonlyArray<PairedComparison> | undefined): string => {
+  const above = ssl.filter((r) => r[evaluation].mean > baseline[evaluation].mean).map((r) => r.method)
+  const tested = comparisons?.filter((c) => c.other === baseline.method && c.evaluation === evaluation) ?? []
+  const meaningful = tested.length === 0 ? "" : `, meaningful ${tested.filter(isSignificantLead).length} of ${ssl.length}`
+  return `${evaluationLabel[evaluation]} ${above.length} of ${ssl.length}${names(above)}${meaningful}`
+}
+
+/** `contrastive > infomax (+0.81 points)` for every meaningful difference between two SSL methods. */
+const sslOrderClause = (comparisons: ReadonlyArray<PairedComparison>, sslNames: ReadonlySet<string>, evaluation: Evaluation): string => {
+  const between = comparisons.filter((c) => c.evaluation === evaluation && sslNames.has(c.method) && sslNames.has(c.other))
+  const shown = between.filter((c) => c.meaningful).map((c) => {
+    const [winner, loser] = c.difference.mean > 0 ? [c.method, c.other] : [c.other, c.method]
+    return `${winner} > ${loser} (${points(Math.abs(c.difference.mean))})`
+  })
+  return `${evaluationLabel[evaluation]}: ${shown.length === 0 ? "none" : shown.join(", ")} (${shown.length} of ${between.length} pairs)`
 }
 
 /**
- * Where the SSL methods stand against the floor baselines: the check the benchmark exists for.
- * With `comparisons`, each floor line also says how many leads the paired test backs.
+ * Where the SSL methods stand against the floor baselines and each other: the check the benchmark
+ * exists for. With `comparisons`, each line also says how many differences the paired tests back.
  */
 export const rankingSummary = (rows: ReadonlyArray<ResultRow>, comparisons?: ReadonlyArray<PairedComparison>): string => {
   const ssl = rows.filter((r) => !isBaseline(r.kind))
   if (ssl.length === 0) return "_No self-supervised method ran._"
-  const best = ssl.reduce((a, b) => (b.top1 > a.top1 ? b : a))
-  const lines = [`- Best self-supervised method: ${best.method} (Top-1 ${percent(best.top1)}).`]
+  const bestBy = (evaluation: Evaluation) => ssl.reduce((a, b) => (b[evaluation].mean > a[evaluation].mean ? b : a))
+  const best = bestBy("linear")
+  const bestKnn = bestBy("knn")
+  const lines = [
+    `- Best self-supervised method: ${best.method} (linear Top-1 ${percent(best.linear.mean)}); by kNN: ${bestKnn.method} (${percent(bestKnn.knn.mean)}). Means over seeds.`
+  ]
   for (const kind of floorBaselineKinds) {
     const baseline = rows.find((r) => r.kind === kind)
     if (baseline === undefined) continue
-    const above = ssl.filter((r) => r.top1 > baseline.top1).map((r) => r.method)
-    const suffix = significanceSuffix(baseline.method, ssl.length, comparisons)
-    lines.push(`- Above the ${baseline.method} baseline (${percent(baseline.top1)}): ${above.length} of ${ssl.length}${above.length > 0 ? ` (${above.join(", ")})` : ""}${suffix}.`)
+    const clauses = evaluations.map((e) => floorClause(baseline, ssl, e, comparisons))
+    lines.push(`- Above the ${baseline.method} baseline (linear ${percent(baseline.linear.mean)}, kNN ${percent(baseline.knn.mean)}): ${clauses.join("; ")}.`)
+  }
+  if (comparisons !== undefined && ssl.length > 1) {
+    const sslNames = new Set(ssl.map((r) => r.method))
+    lines.push(`- Meaningful differences between self-supervised methods: ${evaluations.map((e) => sslOrderClause(comparisons, sslNames, e)).join("; ")}.`)
   }
   const supervised = rows.find((r) => r.kind === "supervised")
   if (supervised !== undefined)
-    lines.push(`- Gap to the supervised upper bound (${percent(supervised.top1)}): ${((supervised.top1 - best.top1) * 100).toFixed(2)} points.`)
+    lines.push(`- Gap to the supervised upper bound (linear ${percent(supervised.linear.mean)}): ${((supervised.linear.mean - best.linear.mean) * 100).toFixed(2)} points.`)
   return lines.join("\n")
 }
 
 /** Signed points with two decimals: `+3.05 points`. */
 const points = (difference: number): string => `${difference > 0 ? "+" : ""}${difference.toFixed(2)} points`
 
-/** One row per (self-supervised method, floor baseline) pair, with the exact McNemar test on the test split. */
-export const pairedComparisonTable = (comparisons: ReadonlyArray<PairedComparison>): string =>
+/** `[+1.20, +3.40]` points, or why there is none. */
+const pointsInterval = (spread: SeedSpread): string => {
+  const signed = (v: number) => `${v > 0 ? "+" : ""}${v.toFixed(2)}`
+  return spread.low === null || spread.high === null ? "1 seed, no interval" : `[${signed(spread.low)}, ${signed(spread.high)}]`
+}
+
+/** One row per comparison: the mean paired difference across seeds, its interval, and the verdict of the per-seed tests. */
+export const comparisonSummaryTable = (comparisons: ReadonlyArray<PairedComparison>): string =>
   markdownTable(
-    ["Method", "Baseline", "Top-1 difference", "only the method right", "only the baseline right", "p (exact McNemar)"],
-    comparisons.map((c) => [c.method, c.baseline, points(c.difference), String(c.b), String(c.c), formatPValue(c.pValue)]),
-    [false, false, true, true, true, true]
+    ["Method", "Compared with", "Evaluation", "Mean Top-1 difference", "95% interval", "Seeds", "Largest Holm-adjusted p", "Meaningful"],
+    comparisons.map((c) => [
+      c.method,
+      c.other,
+      evaluationLabel[c.evaluation],
+      points(c.difference.mean),
+      pointsInterval(c.difference),
+      String(c.seeds.length),
+      formatPValue(worstAdjustedP(c)),
+      c.meaningful ? "yes" : "no"
+    ]),
+    [false, false, false, true, true, true, true, false]
   )
 
-/** The section body: what the test is, then the table. */
-export const pairedComparisonSection = (comparisons: ReadonlyArray<PairedComparison>): string =>
-  comparisons.length === 0
-    ? "_No self-supervised method ran beside a random-encoder or raw-pixels baseline, so there is nothing to pair._"
-    : [
-        `An exact McNemar test pairs each method with a baseline image by image on the test split, using only the images exactly one of the two classifies correctly; p < ${significanceLevel} is treated as a meaningful difference.`,
-        "",
-        pairedComparisonTable(comparisons)
-      ].join("\n")
+/** One row per comparison and seed: the exact McNemar test on the test images, raw and Holm-adjusted. */
+export const pairedComparisonTable = (comparisons: ReadonlyArray<PairedComparison>): string =>
+  markdownTable(
+    ["Method", "Compared with", "Evaluation", "Seed", "Top-1 difference", "only the method right", "only the other right", "p (exact McNemar)", "p (Holm)"],
+    comparisons.flatMap((c) =>
+      c.seeds.map((t) => [
+        c.method,
+        c.other,
+        evaluationLabel[c.evaluation],
+        t.seed === null ? "none" : String(t.seed),
+        points(t.difference),
+        String(t.b),
+        String(t.c),
+        formatPValue(t.pValue),
+        formatPValue(t.adjustedP)
+      ])
+    ),
+    [false, false, false, true, true, true, true, true, true]
+  )
+
+/** The section body: what the tests are, the summary per comparison, then every per-seed test. */
+export const pairedComparisonSection = (comparisons: ReadonlyArray<PairedComparison>): string => {
+  if (comparisons.length === 0) return "_No self-supervised method ran beside a baseline or another self-supervised method, so there is nothing to pair._"
+  const tests = comparisons.reduce((sum, c) => sum + c.seeds.length, 0)
+  return [
+    "Each self-supervised method is paired with the random-encoder and raw-pixels baselines and with every other self-supervised method, under both evaluations.",
+    "Per seed, an exact McNemar test compares the two on the same test images (only the images exactly one of them classifies correctly count; a baseline without seed dependence pairs with every seed).",
+    `Holm's correction runs over all ${tests} tests of this report; a difference is called meaningful when every seed's adjusted p is below ${significanceLevel} and every seed's difference has the same sign.`,
+    "The mean paired difference across seeds comes with its 95% t interval (n - 1 degrees of freedom), which covers the seed-to-seed spread.",
+    "",
+    comparisonSummaryTable(comparisons),
+    "",
+    "Every test:",
+    "",
+    pairedComparisonTable(comparisons)
+  ].join("\n")
+}
 
 /** Test accuracy per class (rows) and method (columns), from the probes' per-class artifacts. */
 export const perClassTable = (
@@ -159,36 +267,44 @@ export const datasetSection = (splits: DatasetSplits): string => {
   ].join("\n")
 }
 
-/** The whole report.md; `perClass` in the order of `rows`; the paired section only when `comparisons` is given. */
-export const reportMarkdown = (
-  rows: ReadonlyArray<ResultRow>,
-  splits: DatasetSplits,
-  perClass: ReadonlyArray<{ readonly method: string; readonly perClass: ReadonlyArray<ClassAccuracy> }> = [],
-  comparisons?: ReadonlyArray<PairedComparison>
-): string =>
-  [
+export interface MarkdownExtras {
+  /** Per-class accuracy of each method's first seed, in the order of the rows. */
+  readonly perClass?: ReadonlyArray<{ readonly method: string; readonly perClass: ReadonlyArray<ClassAccuracy> }>
+  /** The paired section is written only when given. */
+  readonly comparisons?: ReadonlyArray<PairedComparison>
+  readonly seedRows?: ReadonlyArray<SeedRow>
+}
+
+/** The whole report.md. */
+export const reportMarkdown = (rows: ReadonlyArray<ResultRow>, splits: DatasetSplits, extras: MarkdownExtras = {}): string => {
+  const { perClass = [], comparisons, seedRows = [] } = extras
+  const seedCounts = [...new Set(rows.map((r) => r.seeds))]
+  return [
     "# SEED: self-supervised learning benchmark",
     "",
-    "The numbers below were measured by this run of the pipeline (linear probe on frozen embeddings, test split);",
-    "they are not copied from the article. Rerunning with the same config reproduces them from the cache.",
+    "The numbers below were measured by this run of the pipeline (a linear probe and a weighted kNN classifier on frozen",
+    "embeddings; settings chosen on the val split, accuracy on the test split); they are not copied from the article.",
+    `Each seeded method ran with ${seedCounts.length === 1 ? `${seedCounts[0]} training seed${seedCounts[0] === 1 ? "" : "s"}` : "the training seeds listed below"}; accuracies are means over seeds (± sample std in points, 95% t interval).`,
+    "Rerunning with the same config reproduces them from the cache.",
     "",
-    "## Linear-probe accuracy: self-supervised methods",
+    "## Top-1 across seeds: self-supervised methods",
     "",
     methodsTable(rows),
     "",
     "## Baselines",
     "",
     "Reference rows, not self-supervised methods: raw pixels and an untrained encoder are the floor,",
-    "the same encoder trained with labels is the upper bound.",
+    "the same encoder trained with labels is the upper bound. Raw pixels do not depend on a training seed (one run).",
     "",
     rows.some((r) => isBaseline(r.kind)) ? baselinesTable(rows) : "_No baselines were configured in this run._",
     "",
+    ...(seedRows.length === 0 ? [] : ["## Per-seed results", "", perSeedTable(seedRows), ""]),
     "## Ranking",
     "",
     rankingSummary(rows, comparisons),
     "",
-    ...(comparisons === undefined ? [] : ["## Paired comparison on the test split", "", pairedComparisonSection(comparisons), ""]),
-    ...(perClass.length === 0 ? [] : ["## Per-class Top-1", "", perClassTable(perClass, splits.test.classNames), ""]),
+    ...(comparisons === undefined ? [] : ["## Paired comparisons on the test split", "", pairedComparisonSection(comparisons), ""]),
+    ...(perClass.length === 0 ? [] : ["## Per-class Top-1 (linear probe, first seed)", "", perClassTable(perClass, splits.test.classNames), ""]),
     "## Training cost",
     "",
     costTable(rows),
@@ -198,3 +314,4 @@ export const reportMarkdown = (
     datasetSection(splits),
     ""
   ].join("\n")
+}

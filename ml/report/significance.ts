@@ -94,3 +94,20 @@ export const formatPValue = (p: number): string => {
   if (p < 1e-3) return p.toExponential(1)
   return String(Number(p.toPrecision(2)))
 }
+
+/**
+ * Holm's step-down adjustment of a family of p-values (controls the family-wise error rate without
+ * assuming independence): sorted ascending, the i-th smallest (from 0) is scaled by (m - i), then
+ * made monotone and capped at 1. Returned in the input order.
+ */
+export const holmAdjusted = (pValues: ReadonlyArray<number>): ReadonlyArray<number> => {
+  const m = pValues.length
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i)
+  const adjusted = new Array<number>(m)
+  let running = 0
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p))
+    adjusted[i] = running
+  })
+  return adjusted
+}

@@ -10,13 +10,13 @@ import { resultFields } from "../../ml/report/results.ts"
 import { reportStage } from "../../stages/report.ts"
 import { runStageDirectly, type DirectRun } from "../support/run-stage.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
-import { fixtureMethods, writeReportFixtures } from "../ml/report/fixtures.ts"
+import { fixtureMethods, fixtureRuns, writeReportFixtures } from "../ml/report/fixtures.ts"
 
 const chromiumPath = "/usr/bin/chromium"
 const hasChromium = fs.existsSync(chromiumPath)
 const projectionPoints = 800
 const params = { seed: 42, projectionPoints }
-const stage = reportStage(fixtureMethods)
+const stage = reportStage(fixtureRuns)
 
 const root = sharedTempDir("report-stage-")
 let files: Record<string, string>
@@ -32,19 +32,22 @@ beforeAll(async () => {
 })
 
 describe("report stage", () => {
-  it("declares its inputs per method and is not heavy", () => {
+  it("declares its inputs per run (and the first run's per method) and is not heavy", () => {
     expect(stage.name).toBe("report")
     expect(stage.heavy).toBe(false)
-    expect(stage.inputs["embeddings:infomax"]).toEqual({ stage: "pretrain:infomax", output: "test" })
-    expect(stage.inputs["confusion:supervised"]).toEqual({ stage: "probe:supervised", output: "confusion" })
+    expect(stage.inputs["embeddings:infomax"]).toEqual({ stage: "pretrain:infomax@s0", output: "test" })
+    expect(stage.inputs["confusion:supervised"]).toEqual({ stage: "probe:supervised@s0", output: "confusion" })
     expect(stage.inputs["predictions:raw-pixels"]).toEqual({ stage: "probe:raw-pixels", output: "predictions" })
+    expect(stage.inputs["knn_predictions:contrastive@s2"]).toEqual({ stage: "knn:contrastive@s2", output: "predictions" })
+    expect(stage.inputs["knn_metrics:raw-pixels"]).toEqual({ stage: "knn:raw-pixels", output: "metrics" })
+    expect(stage.inputs["history:autoencoder@s1"]).toEqual({ stage: "pretrain:autoencoder@s1", output: "history" })
     expect(stage.inputs.val).toEqual({ stage: "split", output: "val" })
-    expect(Object.keys(stage.inputs)).toHaveLength(3 + 6 * fixtureMethods.length)
+    expect(Object.keys(stage.inputs)).toHaveLength(3 + 5 * fixtureRuns.length + 3 * fixtureMethods.length)
     expect(stage.selectParams({ seed: 3, methods: [] })).toEqual({ seed: 3, projectionPoints: 2000 })
     expect(stage.selectParams({ seed: 3, report: { projectionPoints: 500 } })).toEqual({ seed: 3, projectionPoints: 500 })
   })
 
-  it("writes results.arrow with one row per method, SSL methods before baselines", () => {
+  it("writes results.arrow with one row per method over its seeds, SSL methods before baselines", () => {
     const table = Arrow.tableFromIPC(fs.readFileSync(first.outputs.results))
     expect(table.schema.fields.map((f) => f.name)).toEqual([...resultFields])
     const rows = table.toArray().map((r) => r.toJSON())
@@ -53,23 +56,35 @@ describe("report stage", () => {
       "self-supervised", "self-supervised", "self-supervised",
       "baseline: raw pixels", "baseline: untrained encoder", "baseline: supervised (upper bound)"
     ])
-    expect(rows[1].top1).toBeCloseTo(0.871, 10)
+    // contrastive's seeds: 87.4, 86.5, 87.5 (fixtures.ts)
+    expect(rows[1].top1).toBeCloseTo(0.8713333333, 9)
+    expect(rows[1].top1_std).toBeCloseTo(0.0055075705, 9)
+    expect(rows[1].top1_ci_low).toBeCloseTo(0.8713333333 - 4.30265273 * (0.0055075705 / Math.sqrt(3)), 8)
+    expect(rows[1].knn_top1).toBeCloseTo(0.8513333333, 9)
+    expect(rows.map((r) => r.seeds)).toEqual([3, 3, 3, 1, 3, 3])
+    expect(rows[3].top1_std).toBeNull()
+    expect(rows[3].knn_top1_ci_high).toBeNull()
     expect(rows[3].images_per_s).toBeNull()
     expect(rows[3].embedding_dim).toBe(49)
     expect(rows[5].epochs).toBe(2)
     expect(first.progress.at(-1)).toEqual({ done: 7, total: 7, note: undefined })
   })
 
-  it("writes the paired comparison of every self-supervised method with each floor baseline into report.md", () => {
+  it("writes the paired comparisons (against floor baselines and between SSL methods, per seed, Holm-adjusted) into report.md", () => {
     const md = fs.readFileSync(first.outputs.markdown, "utf8")
-    const section = md.slice(md.indexOf("## Paired comparison on the test split"), md.indexOf("## Per-class Top-1"))
+    const section = md.slice(md.indexOf("## Paired comparisons on the test split"), md.indexOf("Every test:"))
     const rows = section.split("\n").filter((l) => /^\| (autoencoder|contrastive|infomax) \|/.test(l))
-    expect(rows.map((l) => l.split(" | ")[1])).toEqual([
-      "random-encoder", "random-encoder", "random-encoder", "raw-pixels", "raw-pixels", "raw-pixels"
+    expect(rows.filter((l) => l.includes("| linear probe |")).map((l) => l.split(" | ").slice(0, 2).join(" vs ").slice(2))).toEqual([
+      "autoencoder vs random-encoder", "contrastive vs random-encoder", "infomax vs random-encoder",
+      "autoencoder vs raw-pixels", "contrastive vs raw-pixels", "infomax vs raw-pixels",
+      "autoencoder vs contrastive", "autoencoder vs infomax", "contrastive vs infomax"
     ])
-    // 1200 fixture images, contrastive right on 87.1% and the random encoder on 78.1%
-    expect(rows[1]).toMatch(/^\| contrastive \| random-encoder \| \+9\.00 points \| \d+ \| \d+ \| \d\.\de-\d+ \|$/)
-    expect(md).toMatch(/- Above the random-encoder baseline \(78\.10%\): 3 of 3 \(autoencoder, contrastive, infomax\); significant \(p < 0\.01\): 3 of 3\./)
+    // 1200 fixture images per seed; contrastive and the random encoder move together with the seed, so every seed's gap is 9.00 points
+    expect(rows.find((l) => l.startsWith("| contrastive | random-encoder | linear probe |"))).toMatch(
+      /^\| contrastive \| random-encoder \| linear probe \| \+9\.00 points \| \[\+9\.00, \+9\.00\] \| 3 \| \d\.\de-\d+ \| yes \|$/
+    )
+    expect(md).toMatch(/- Above the random-encoder baseline \(linear 78\.13%, kNN 76\.13%\): linear probe 3 of 3 \(autoencoder, contrastive, infomax\), meaningful [23] of 3; kNN 3 of 3 \(autoencoder, contrastive, infomax\), meaningful [23] of 3\./)
+    expect(md).toContain("## Per-seed results")
   })
 
   it("produces byte-identical outputs from the same inputs", () => {
@@ -93,7 +108,7 @@ describe("report stage", () => {
     Effect.gen(function* () {
       const broken = path.join(root, "broken.arrow")
       fs.writeFileSync(broken, "not arrow")
-      const exit = yield* Effect.exit(run(path.join(root, "broken-out"), { ...files, "metrics:infomax": broken }))
+      const exit = yield* Effect.exit(run(path.join(root, "broken-out"), { ...files, "knn_metrics:infomax@s2": broken }))
       expect(Exit.isFailure(exit)).toBe(true)
       if (Exit.isFailure(exit)) {
         const error = JSON.stringify(exit.cause)
@@ -105,10 +120,10 @@ describe("report stage", () => {
 
   it.effect("fails with ReportInputError when an input is missing", () =>
     Effect.gen(function* () {
-      const { ["history:contrastive"]: _, ...rest } = files
+      const { ["history:contrastive@s1"]: _, ...rest } = files
       const exit = yield* Effect.exit(run(path.join(root, "missing-out"), rest))
       expect(Exit.isFailure(exit)).toBe(true)
-      if (Exit.isFailure(exit)) expect(JSON.stringify(exit.cause)).toContain(`input \\"history:contrastive\\" was not provided`)
+      if (Exit.isFailure(exit)) expect(JSON.stringify(exit.cause)).toContain(`input \\"history:contrastive@s1\\" was not provided`)
     })
   )
 })
@@ -116,7 +131,8 @@ describe("report stage", () => {
 /** Figure id -> selector of its data marks and the least number of them a rendered chart has. */
 const expectedCharts: Record<string, { marks: string; min: number }> = {
   "loss-curves": { marks: "g.mark-line.role-mark path", min: 4 },
-  "accuracy-bars": { marks: "g.mark-rect.role-mark path", min: 2 * fixtureMethods.length },
+  // a mean dot per SSL method and evaluation (3 x 2)
+  "top1-across-seeds": { marks: "g.mark-symbol.role-mark path", min: 6 },
   ...Object.fromEntries(
     fixtureMethods.flatMap((m) => [
       [`confusion-${m.name}`, { marks: "g.mark-rect.role-mark path", min: 100 }],

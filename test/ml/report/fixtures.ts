@@ -6,6 +6,7 @@ import * as Arrow from "apache-arrow"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { makeRng, permutation } from "../../../ml/random.ts"
+import { runKey } from "../../../stages/seeded-runs.ts"
 
 export const classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
@@ -17,6 +18,20 @@ export const fixtureMethods = [
   { name: "random-encoder", kind: "random-encoder", top1: 0.781, dim: 16, epochs: 0 },
   { name: "supervised", kind: "supervised", top1: 0.915, dim: 16, epochs: 2 }
 ] as const
+
+/** Training seeds of the fixture experiment; raw pixels run once, at no seed. */
+export const fixtureSeeds = [0, 1, 2] as const
+
+/** Every (method, seed) run, as the pipeline hands them to `reportStage`. */
+export const fixtureRuns = fixtureMethods.flatMap((m) =>
+  (m.kind === "raw-pixels" ? [null] : [...fixtureSeeds]).map((seed) => ({ name: m.name, kind: m.kind, seed }))
+)
+
+/** Linear Top-1 of a run: the method's figure, moved by a seed-dependent 0.3 to 0.6 points. */
+export const fixtureTop1 = (top1: number, seed: number | null): number => (seed === null ? top1 : top1 + [0.003, -0.006, 0.004][seed])
+
+/** kNN Top-1 of a run: two points below the linear probe. */
+export const fixtureKnnTop1 = (top1: number, seed: number | null): number => fixtureTop1(top1, seed) - 0.02
 
 const metadata = (value: unknown) => new Map([["seed", JSON.stringify(value)]])
 
@@ -70,6 +85,10 @@ const probeTables = (method: string, top1: number, rng: ReturnType<typeof makeRn
     if (wrong > 0) trueLabel.push(t), predicted.push((t + 1 + rng.int(9)) % 10), counts.push(wrong)
   })
   return {
+    knnMetrics: table(
+      { top1: Arrow.makeVector(Float64Array.of(top1 - 0.02)), top5: Arrow.makeVector(Float64Array.of(Math.min(1, top1 + 0.08))), k: Arrow.makeVector(Int32Array.of(20)), val_top1: Arrow.makeVector(Float64Array.of(top1 - 0.03)) },
+      { kind: "knn-metrics", method }
+    ),
     metrics: table(
       { top1: Arrow.makeVector(Float64Array.of(top1)), top5: Arrow.makeVector(Float64Array.of(Math.min(1, top1 + 0.1))), l2: Arrow.makeVector(Float64Array.of(1e-3)), val_top1: Arrow.makeVector(Float64Array.of(top1 - 0.01)) },
       { kind: "probe-metrics", method }
@@ -122,7 +141,7 @@ const splitTable = (name: "train" | "val" | "test", rows: number, classCount: nu
   )
 }
 
-/** Writes every report input under `dir`; returns input name -> file, as `reportStage` names them. */
+/** Writes every report input under `dir`; returns input name -> file, as `reportStage(fixtureRuns)` names them. */
 export const writeReportFixtures = (dir: string, testRows = 300): Record<string, string> => {
   fs.mkdirSync(dir, { recursive: true })
   const rng = makeRng("report-fixtures")
@@ -132,14 +151,23 @@ export const writeReportFixtures = (dir: string, testRows = 300): Record<string,
     test: write(path.join(dir, "test.arrow"), splitTable("test", 7000, 700))
   }
   for (const m of fixtureMethods) {
-    const r = rng.fork(m.name)
-    const probe = probeTables(m.name, m.top1, r.fork("probe"))
-    files[`metrics:${m.name}`] = write(path.join(dir, `${m.name}.metrics.arrow`), probe.metrics)
-    files[`per_class:${m.name}`] = write(path.join(dir, `${m.name}.per_class.arrow`), probe.perClass)
-    files[`confusion:${m.name}`] = write(path.join(dir, `${m.name}.confusion.arrow`), probe.confusion)
-    files[`history:${m.name}`] = write(path.join(dir, `${m.name}.history.arrow`), historyTable(m.name, m.epochs, r.fork("history")))
-    files[`embeddings:${m.name}`] = write(path.join(dir, `${m.name}.test.arrow`), embeddingTable(m.name, testRows, m.dim, r.fork("embeddings")))
-    files[`predictions:${m.name}`] = write(path.join(dir, `${m.name}.predictions.arrow`), predictionsTable(m.name, testRows, m.top1, r.fork("predictions")))
+    const seeds = fixtureRuns.filter((r) => r.name === m.name).map((r) => r.seed)
+    seeds.forEach((seed, i) => {
+      const key = runKey(m.name, seed)
+      const r = rng.fork(key)
+      const top1 = fixtureTop1(m.top1, seed)
+      const probe = probeTables(m.name, top1, r.fork("probe"))
+      files[`metrics:${key}`] = write(path.join(dir, `${key}.metrics.arrow`), probe.metrics)
+      files[`knn_metrics:${key}`] = write(path.join(dir, `${key}.knn_metrics.arrow`), probe.knnMetrics)
+      files[`history:${key}`] = write(path.join(dir, `${key}.history.arrow`), historyTable(m.name, m.epochs, r.fork("history")))
+      files[`predictions:${key}`] = write(path.join(dir, `${key}.predictions.arrow`), predictionsTable(m.name, testRows, top1, r.fork("predictions")))
+      files[`knn_predictions:${key}`] = write(path.join(dir, `${key}.knn_predictions.arrow`), predictionsTable(m.name, testRows, fixtureKnnTop1(m.top1, seed), r.fork("knn")))
+      if (i === 0) {
+        files[`per_class:${m.name}`] = write(path.join(dir, `${key}.per_class.arrow`), probe.perClass)
+        files[`confusion:${m.name}`] = write(path.join(dir, `${key}.confusion.arrow`), probe.confusion)
+        files[`embeddings:${m.name}`] = write(path.join(dir, `${key}.test.arrow`), embeddingTable(m.name, testRows, m.dim, r.fork("embeddings")))
+      }
+    })
   }
   return files
 }

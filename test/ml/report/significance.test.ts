@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { isSignificantLead, pairedComparisons } from "../../../ml/report/paired-comparisons.ts"
-import { exactMcNemarPValue, formatPValue, pairedMcNemar, type MethodPredictions } from "../../../ml/report/significance.ts"
+import { isSignificantLead, pairRuns, pairedComparisons, worstAdjustedP } from "../../../ml/report/paired-comparisons.ts"
+import { exactMcNemarPValue, formatPValue, holmAdjusted, pairedMcNemar, type MethodPredictions } from "../../../ml/report/significance.ts"
 
 /** P(X <= k), X ~ Binomial(n, 1/2), summed term by term: fine in doubles for small n. */
 const directLowerTail = (n: number, k: number): number => {
@@ -117,26 +117,82 @@ describe("pairedMcNemar", () => {
   )
 })
 
+describe("holmAdjusted", () => {
+  it("matches Holm's step-down adjustment worked by hand, in the input order", () => {
+    // sorted: 0.005 x5 = 0.025, 0.01 x4 = 0.04, 0.03 x3 = 0.09, 0.04 x2 = 0.08 -> 0.09 (monotone), 0.5 x1
+    const adjusted = holmAdjusted([0.01, 0.04, 0.03, 0.005, 0.5])
+    ;[0.04, 0.09, 0.09, 0.025, 0.5].forEach((p, i) => expect(adjusted[i]).toBeCloseTo(p, 12))
+    expect(holmAdjusted([0.6, 0.7])).toEqual([1, 1])
+    expect(holmAdjusted([])).toEqual([])
+  })
+})
+
 describe("pairedComparisons", () => {
-  it.effect("tests every self-supervised method against each floor baseline, random encoder first", () =>
+  /** A method whose run at seed s gets image i right when `right(i, s)` (both evaluations alike unless `knn` says otherwise). */
+  const method = (name: string, kind: string, seeds: ReadonlyArray<number | null>, right: (i: number, seed: number) => boolean, knn = right) => ({
+    name,
+    kind,
+    runs: seeds.map((seed) => ({
+      seed,
+      linear: predictionsOf(name, 200, (i) => right(i, seed ?? 0)),
+      knn: predictionsOf(name, 200, (i) => knn(i, seed ?? 0))
+    }))
+  })
+  const seeds = [0, 1, 2]
+
+  it.effect("pairs every SSL method with each floor baseline and with each other SSL method, seed by seed", () =>
     Effect.gen(function* () {
-      const method = (name: string, kind: string, right: (i: number) => boolean) => ({ name, kind, predictions: predictionsOf(name, 200, right) })
       const comparisons = yield* pairedComparisons([
-        method("ae", "autoencoder", (i) => i < 150),
-        method("cl", "contrastive", (i) => i < 105),
-        method("pixels", "raw-pixels", (i) => i < 100),
-        method("untrained", "random-encoder", (i) => i < 100),
-        method("labels", "supervised", () => true)
+        method("ae", "autoencoder", seeds, (i) => i < 150),
+        method("cl", "contrastive", seeds, (i, s) => i < 104 + s),
+        method("pixels", "raw-pixels", [null], (i) => i < 100),
+        method("untrained", "random-encoder", seeds, (i) => i < 100),
+        method("labels", "supervised", seeds, () => true)
       ])
-      expect(comparisons.map((c) => [c.method, c.baseline, c.b, c.c])).toEqual([
-        ["ae", "untrained", 50, 0],
-        ["cl", "untrained", 5, 0],
-        ["ae", "pixels", 50, 0],
-        ["cl", "pixels", 5, 0]
+      expect(comparisons.filter((c) => c.evaluation === "linear").map((c) => `${c.method} vs ${c.other}`)).toEqual([
+        "ae vs untrained", "cl vs untrained", "ae vs pixels", "cl vs pixels", "ae vs cl"
       ])
-      // 5 of 5 discordant images for cl: p = 2 / 2^5 = 0.0625, a lead but not a meaningful one
-      expect(comparisons.map((c) => c.pValue)[1]).toBe(0.0625)
-      expect(comparisons.map(isSignificantLead)).toEqual([true, false, true, false])
+      expect(comparisons).toHaveLength(10) // 5 pairs x 2 evaluations
+      const clPixels = comparisons.find((c) => c.method === "cl" && c.other === "pixels" && c.evaluation === "linear")!
+      // the seed-free baseline pairs with every seed of the method
+      expect(clPixels.seeds.map((t) => [t.seed, t.b, t.c])).toEqual([[0, 4, 0], [1, 5, 0], [2, 6, 0]])
+      expect(clPixels.difference.mean).toBeCloseTo(2.5, 10) // 2.0, 2.5, 3.0 points
+      expect(clPixels.difference.std).toBeCloseTo(0.5, 10)
+      expect(clPixels.difference.low).toBeCloseTo(2.5 - 4.30265273 * (0.5 / Math.sqrt(3)), 8)
+      // ae leads by 50 images on every seed: meaningful after Holm over all 30 tests; cl's 4-6 are not
+      const aeUntrained = comparisons.find((c) => c.method === "ae" && c.other === "untrained" && c.evaluation === "linear")!
+      expect(aeUntrained.seeds.every((t) => t.adjustedP <= 30 * t.pValue + 1e-18 && t.adjustedP >= t.pValue)).toBe(true)
+      expect(isSignificantLead(aeUntrained)).toBe(true)
+      expect(isSignificantLead(clPixels)).toBe(false)
+      expect(worstAdjustedP(clPixels)).toBe(Math.max(...clPixels.seeds.map((t) => t.adjustedP)))
+      expect(worstAdjustedP(clPixels)).toBeGreaterThan(0.01)
+      // between SSL methods the difference is signed: ae - cl
+      const aeCl = comparisons.find((c) => c.method === "ae" && c.other === "cl" && c.evaluation === "linear")!
+      expect(aeCl.difference.mean).toBeCloseTo(22.5, 10)
+      expect(aeCl.meaningful).toBe(true)
     })
   )
+
+  it.effect("calls a difference meaningful only when every seed's adjusted test agrees", () =>
+    Effect.gen(function* () {
+      // seed 1 of ae is no better than the baseline: the other two seeds alone do not make the lead meaningful
+      const comparisons = yield* pairedComparisons([
+        method("ae", "autoencoder", seeds, (i, s) => (s === 1 ? i < 100 : i < 160), (i) => i < 100),
+        method("untrained", "random-encoder", seeds, (i) => i < 100)
+      ])
+      const [linear, knn] = comparisons
+      expect([linear.evaluation, knn.evaluation]).toEqual(["linear", "knn"])
+      expect(linear.seeds.map((t) => t.adjustedP < 0.01)).toEqual([true, false, true])
+      expect(linear.meaningful).toBe(false)
+      expect(linear.difference.mean).toBeCloseTo(20, 10)
+      expect(knn.difference.mean).toBe(0)
+      expect(knn.meaningful).toBe(false)
+    })
+  )
+
+  it("pairs runs by seed and leaves out seeds only one side has", () => {
+    const a = method("a", "autoencoder", [0, 1, 2], () => true)
+    const b = method("b", "contrastive", [1, 2, 3], () => true)
+    expect(pairRuns(a, b).map(([x, y]) => [x.seed, y.seed])).toEqual([[1, 1], [2, 2]])
+  })
 })
