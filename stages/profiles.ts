@@ -16,11 +16,9 @@ const methods = [
   { name: "supervised", kind: "supervised" }
 ]
 
-/** The base config: the `full` benchmark. Profiles are deep-merged over it (arrays are replaced). */
+/** The base config: the `full` benchmark but for its seeds. Profiles are deep-merged over it (arrays are replaced). */
 export const baseConfig = {
   seed: 0,
-  // three training seeds: the report's spread and intervals across them say which gaps are real
-  seeds: [0, 1, 2],
   dataset: { source: "fashion-mnist" },
   split: { train: 0.8, val: 0.1, test: 0.1 },
   // a 2x2 pooling grid: with global pooling, the last map's few-pixel receptive fields lose the layout
@@ -39,10 +37,10 @@ export const baseConfig = {
 }
 
 export const profiles: Record<string, unknown> = {
-  full: {},
+  // three training seeds: the report's spread and intervals across them say which gaps are real.
+  // Not in the base config, so `quick` and `smoke` train once, at `seed` (`--set seed=3` still works there)
+  full: { seeds: [0, 1, 2] },
   quick: {
-    // one seed keeps quick at a few minutes; the paired test on the test images still applies
-    seeds: [0],
     dataset: { limitPerClass: 2000 },
     encoder: { widths: [16, 32, 64], poolGrid: 1, embeddingDim: 64 },
     // batch 64: twice the steps of 128 for the same images and time, which every method needed
@@ -54,7 +52,6 @@ export const profiles: Record<string, unknown> = {
     probe: { l2Grid: [0.0001, 0.001], maxIterations: 60 }
   },
   smoke: {
-    seeds: [0],
     dataset: { source: "synthetic", perClass: 24, size: 12 },
     encoder: { widths: [4, 8], poolGrid: 1, embeddingDim: 8 },
     training: { epochs: 1, batchSize: 16, learningRate: 0.003 },

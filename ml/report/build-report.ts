@@ -135,7 +135,7 @@ export const buildReport = (methods: ReadonlyArray<MethodArtifacts>, splits: Dat
     const comparisons = yield* pairedComparisons(
       methods.map((m) => ({ name: m.name, kind: m.kind, runs: m.runs.map((run) => ({ seed: run.seed, linear: run.predictions, knn: run.knnPredictions })) }))
     )
-    const seedCounts = [...new Set(rows.map((r) => r.seeds))].sort((a, b) => a - b)
+    const seedCounts = [...new Set(rows.filter((r) => r.kind !== "raw-pixels").map((r) => r.seeds))].sort((a, b) => a - b)
     const html = reportHtml(
       "SEED: self-supervised learning benchmark",
       [

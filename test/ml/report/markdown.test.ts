@@ -184,7 +184,7 @@ describe("report markdown", () => {
       const rows = yield* loadRows
       const comparisons = yield* loadComparisons
       const md = reportMarkdown(rows, yield* loadSplits, { comparisons, seedRows: yield* loadSeedRows })
-      expect(md).toContain("Each seeded method ran with the training seeds listed below")
+      expect(md).toContain("Each seeded method ran with 3 training seeds;")
       const perSeed = md.indexOf("## Per-seed results")
       const section = md.indexOf("## Paired comparisons on the test split")
       expect(perSeed).toBeGreaterThan(md.indexOf("## Baselines"))

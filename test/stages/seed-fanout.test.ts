@@ -1,0 +1,75 @@
+/**
+ * The training seeds fan the real SEED graph out per seed, and adding a seed leaves every other
+ * stage's fingerprint alone, so a rerun computes only the new seed's stages (and the report).
+ * No training: upstream output hashes are stood in for by hashes of the upstream fingerprints,
+ * which is what a deterministic stage guarantees (same fingerprint, same bytes).
+ */
+import { it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { createHash } from "node:crypto"
+import * as path from "node:path"
+import { describe, expect } from "vitest"
+import { fingerprintComponents, fingerprintOf, stageParams } from "../../pipeline/fingerprint.ts"
+import { openSession, type Session } from "../../pipeline/session.ts"
+import { seedPipeline } from "../../stages/seed-pipeline.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
+
+const store = path.join(sharedTempDir("seed-fanout-"), "store")
+const session = (sets: ReadonlyArray<string>, profile = "smoke") => openSession(seedPipeline, { store, profile, sets })
+
+/** Stage name -> fingerprint, every stage's inputs hashed from its producer's fingerprint. */
+const fingerprints = (s: Session<any>) =>
+  Effect.gen(function* () {
+    const out = new Map<string, string>()
+    for (const stage of s.graph.order) {
+      const params = yield* stageParams(stage, s.loaded.config)
+      const inputs = Object.fromEntries(
+        Object.entries(stage.inputs).map(([local, ref]) => [local, createHash("sha256").update(`${out.get(ref.stage)}/${ref.output}`).digest("hex")])
+      )
+      out.set(stage.name, fingerprintOf(yield* fingerprintComponents(stage, params.encoded, inputs, s.cache)))
+    }
+    return out
+  })
+
+const seeded = ["autoencoder", "contrastive", "infomax", "random-encoder", "supervised"]
+
+describe("training seeds in the SEED graph", () => {
+  it.effect("fan pretrain, probe and kNN out per seed; raw pixels run once", () =>
+    Effect.gen(function* () {
+      const names = [...(yield* session(["seeds=[0,1]"])).graph.byName.keys()]
+      for (const m of seeded) for (const kind of ["pretrain", "probe", "knn"]) expect(names).toContain(`${kind}:${m}@s1`)
+      expect(names.filter((n) => n.includes("raw-pixels"))).toEqual(["pretrain:raw-pixels", "probe:raw-pixels", "knn:raw-pixels"])
+      expect(names).toHaveLength(2 + 3 * (1 + 2 * seeded.length) + 1)
+    })
+  )
+
+  it.effect("going from seeds [0, 1] to [0, 1, 2] changes only the new seed's stages and the report", () =>
+    Effect.gen(function* () {
+      const before = yield* fingerprints(yield* session(["seeds=[0,1]"]))
+      const after = yield* fingerprints(yield* session(["seeds=[0,1,2]"]))
+      const toRun = [...after.keys()].filter((name) => before.get(name) !== after.get(name)).sort()
+      expect(toRun).toEqual([...seeded.flatMap((m) => ["pretrain", "probe", "knn"].map((k) => `${k}:${m}@s2`)), "report"].sort())
+    })
+  )
+
+  it.effect("profiles: one seed in quick and smoke, three in full; a config without `seeds` trains at `seed`", () =>
+    Effect.gen(function* () {
+      const seedsOf = (s: Session<any>) => [...s.graph.byName.keys()].filter((n) => n.startsWith("pretrain:contrastive"))
+      expect(seedsOf(yield* session([], "quick"))).toEqual(["pretrain:contrastive@s0"])
+      expect(seedsOf(yield* session([], "smoke"))).toEqual(["pretrain:contrastive@s0"])
+      expect(seedsOf(yield* session([], "full"))).toEqual(["pretrain:contrastive@s0", "pretrain:contrastive@s1", "pretrain:contrastive@s2"])
+      const legacy = yield* session(["seed=7"])
+      expect(seedsOf(legacy)).toEqual(["pretrain:contrastive@s7"])
+      const pretrain = legacy.graph.byName.get("pretrain:contrastive@s7")!
+      expect(((yield* stageParams(pretrain, legacy.loaded.config)).encoded as { seed: number }).seed).toBe(7)
+    })
+  )
+
+  it.effect("rejects a seed listed twice with a config error naming the key", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(session(["seeds=[0,1,1]"]))
+      expect(error._tag).toBe("ConfigError")
+      expect(error.message).toContain("seeds: 1 is listed twice")
+    })
+  )
+})
