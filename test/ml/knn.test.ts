@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest"
-import { knnEvaluate, loopSimilarity, nearestNeighbours, rankScores, tfSimilarity, unitRows, weightedVotes } from "../../ml/knn.ts"
+import { blockedSimilarity, knnEvaluate, loopSimilarity, nearestNeighbours, rankScores, tfSimilarity, unitRows, weightedVotes } from "../../ml/knn.ts"
 import type { LabelledEmbeddings } from "../../ml/linear-probe.ts"
 import { makeRng } from "../../ml/random.ts"
 import { useCpu } from "./fixtures.ts"
@@ -89,9 +89,23 @@ describe("knnEvaluate", () => {
     expect(viaLoops.top1).toBeGreaterThan(0.6)
     expect(viaLoops.top5).toBe(1) // 4 classes
     expect(viaLoops.predictions).toHaveLength(160)
-    const viaTf = knnEvaluate(tr, va, te, options, tfSimilarity)
-    expect(viaTf.k).toBe(viaLoops.k)
-    expect(viaTf.top1).toBeCloseTo(viaLoops.top1, 10)
+    for (const engine of [tfSimilarity, blockedSimilarity]) {
+      const other = knnEvaluate(tr, va, te, options, engine)
+      expect(other.k).toBe(viaLoops.k)
+      expect(other.top1).toBeCloseTo(viaLoops.top1, 10)
+    }
+  })
+
+  it("the blocked engine gives the plain loops' similarities, edges included", () => {
+    const rng = makeRng("blocked")
+    for (const [rows, bankRows, dim] of [[7, 10, 5], [4, 4, 3], [1, 3, 2], [9, 13, 8]]) {
+      const bank = Float32Array.from({ length: bankRows * dim }, () => rng.normal())
+      const queries = Float32Array.from({ length: rows * dim }, () => rng.normal())
+      const expected = loopSimilarity(bank, bankRows, dim).block(queries, rows)
+      const got = blockedSimilarity(bank, bankRows, dim).block(queries, rows)
+      expect(got).toHaveLength(rows * bankRows)
+      got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5))
+    }
   })
 
   it("never reads the test labels to choose k", () => {
