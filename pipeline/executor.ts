@@ -19,7 +19,7 @@ import { lookupStage } from "./reuse.ts"
 import type { Session } from "./session.ts"
 import { makePrioritySlots } from "./slots.ts"
 import type { StageDefinition } from "./stage.ts"
-import { tryStageLock, waitForStageLock } from "./stage-lock.ts"
+import { guardedBy, tryStageLock, waitForStageLock, type StageLock } from "./stage-lock.ts"
 import { newRunId, runtimeFacts } from "./store.ts"
 import { useStoreForRun } from "./store-use.ts"
 
@@ -182,7 +182,7 @@ const runOrReuse = (
     }
 
     /** With the stage's lock held: reuse what a concurrent run may have just committed, else compute. */
-    const compute = Effect.gen(function* () {
+    const compute = (lock: StageLock) => guardedBy(lock, Effect.gen(function* () {
       const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
       if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["computed by a concurrent run"])
       const reasons = forced ? ["forced (--force)"] : [...(lookup as { reasons: ReadonlyArray<string> }).reasons]
@@ -202,7 +202,7 @@ const runOrReuse = (
       records.set(stage.name, { outcome: "ran", reasons, ...base, outputs: entry.outputs, seconds: entry.timings.seconds })
       reporter.stageEnd(stage.name, "ran", `${entry.timings.seconds.toFixed(2)}s`)
       return { ok: true, entry } as Settled
-    })
+    }))
 
     const first = yield* inSlot(Effect.gen(function* () {
       // a forced stage never reuses: compute's lookup, under the lock, is the only one it needs
@@ -210,13 +210,13 @@ const runOrReuse = (
         const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
         if (lookup._tag === "Reusable") return yield* reuse(lookup.entry, ["fingerprint unchanged"])
       }
-      if (yield* tryStageLock(lockTarget)) return yield* compute
-      return "wait" as const
+      const lock = yield* tryStageLock(lockTarget)
+      return lock === undefined ? "wait" as const : yield* compute(lock)
     }))
     if (first !== "wait") return first
     reporter.log(stage.name, "another run is computing this stage; waiting for it (other stages take this slot meanwhile)")
-    yield* waitForStageLock(lockTarget)
-    return yield* inSlot(compute)
+    const lock = yield* waitForStageLock(lockTarget)
+    return yield* inSlot(compute(lock))
   }))
 
 /** Points latest/<stage>/<file> at the entry's objects (no-op when it already does). */

@@ -1,7 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import lockfile from "proper-lockfile"
+import * as Effect from "effect/Effect"
+import { tryStageLock } from "../../pipeline/stage-lock.ts"
 import { cliInProcess, makeFixtureProject, runFixture, type FixtureProject } from "./fixture-project.ts"
 
 describe("a stage's checkpoint dir", () => {
@@ -61,10 +62,12 @@ describe("a stage's checkpoint dir", () => {
 
   it("gc refuses while a run holds a stage lock, and deletes nothing", async () => {
     const target = path.join(project.store, "locks", "scale-0123456789abcdef01234567")
-    fs.writeFileSync(target, "")
-    const release = await lockfile.lock(target, { realpath: false })
     const before = fs.readdirSync(path.join(project.store, "runs"))
-    const busy = await cliInProcess(project, ["gc", "--keep", "0", "--yes"]).finally(release)
+    const busy = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+      expect(yield* tryStageLock(target)).toBeDefined()
+      return yield* Effect.promise(() => cliInProcess(project, ["gc", "--keep", "0", "--yes"]))
+    })))
+    expect(fs.existsSync(target)).toBe(false) // released with its scope
     expect(busy.code).toBe(1)
     expect(busy.stderr).toMatch(/error: a run is using the store .* \(1 stage lock\(s\) held, e\.g\. scale-0123/)
     expect(busy.stderr).toMatch(/hint: let that run finish/)
