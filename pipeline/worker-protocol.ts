@@ -4,6 +4,9 @@ import type { InputArtifact } from "./stage.ts"
 /** Set in a worker's environment; `runCli` does nothing there, so a definition module may also be the entry point. */
 export const WORKER_ENV = "PIPELINE_WORKER"
 
+/** A worker exits with this code, reporting nothing, when its runner has died. */
+export const ORPHANED_EXIT_CODE = 75
+
 export interface StartMessage {
   readonly type: "start"
   readonly definitionModule: string

@@ -9,10 +9,23 @@ import { decodeConfig } from "./config.ts"
 import { stageParams } from "./fingerprint.ts"
 import type { PipelineDefinition } from "./stage.ts"
 import { makeContext, runStageBody } from "./stage-context.ts"
-import type { StartMessage, WorkerMessage } from "./worker-protocol.ts"
+import { ORPHANED_EXIT_CODE, type StartMessage, type WorkerMessage } from "./worker-protocol.ts"
 
 const send = (message: WorkerMessage): Promise<void> =>
   new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()))
+
+/**
+ * A worker whose runner died has nobody to commit its outputs, and a rerun would resume the same
+ * checkpoint beside it: it exits at once. Three signals, since a training step may hold the event
+ * loop for a while: IPC disconnect, a timer, and a check on every progress report (each step).
+ */
+let finished = false
+const runner = process.ppid
+const exitIfOrphaned = () => {
+  if (!finished && (process.ppid !== runner || !process.connected)) process.exit(ORPHANED_EXIT_CODE)
+}
+process.on("disconnect", exitIfOrphaned)
+setInterval(exitIfOrphaned, 200).unref()
 
 const isDefinition = (value: unknown, name: string): value is PipelineDefinition =>
   typeof value === "object" && value !== null &&
@@ -33,7 +46,10 @@ const runStage = (start: StartMessage) =>
     if (!stage) return yield* Effect.dieMessage(`the definition declares no stage "${start.stage}" for this config`)
     const params = yield* stageParams(stage, config)
     const ctx = makeContext(stage, params.decoded, start.inputs, start, {
-      progress: (done, total, note) => void send({ type: "progress", done, total, note }),
+      progress: (done, total, note) => {
+        exitIfOrphaned()
+        void send({ type: "progress", done, total, note })
+      },
       log: (message) => void send({ type: "log", message }),
       provenance: (facts) => void send({ type: "provenance", facts })
     })
@@ -42,6 +58,7 @@ const runStage = (start: StartMessage) =>
 
 process.once("message", (start: StartMessage) => {
   Effect.runPromiseExit(runStage(start)).then(async (exit) => {
+    exitIfOrphaned()
     if (exit._tag === "Success") {
       await send({ type: "done" })
     } else {
@@ -53,6 +70,7 @@ process.once("message", (start: StartMessage) => {
           : { _tag: "WorkerCrash", message: `worker for "${start.stage}" crashed: ${Cause.pretty(exit.cause)}` }
       })
     }
+    finished = true
     process.disconnect()
   })
 })

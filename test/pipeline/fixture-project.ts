@@ -76,12 +76,18 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Spawns `node --import tsx main.ts ...args` in the fixture project. */
-export const spawnCli = (project: FixtureProject, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+/** Spawns `node --import tsx main.ts ...args` in the fixture project (`detached`: in its own process group). */
+export const spawnCli = (
+  project: FixtureProject,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  { detached = false }: { readonly detached?: boolean } = {}
+) => {
   const child = spawn(process.execPath, ["--import", "tsx", "main.ts", ...args], {
     cwd: project.dir,
     env: { ...process.env, ...env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    detached
   })
   let stdout = "", stderr = ""
   child.stdout.on("data", (d) => (stdout += d))

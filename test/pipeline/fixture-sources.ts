@@ -1,7 +1,8 @@
 /**
  * Source text of the test DAG, written into a temp project by `makeFixtureProject`:
  * source -> scale, source -> shift (uses lib/helper-c.ts), combine:<name> per config entry
- * (reads scale and shift), report (reads every combine), and an optional slow "big" stage.
+ * (reads scale and shift), report (reads every combine), and an optional slow "big" stage (heavy
+ * with `heavyBig`: it then runs in a worker process).
  */
 export const repoRoot = new URL("../../", import.meta.url).pathname.replace(/\/$/, "")
 
@@ -135,22 +136,28 @@ const big = `
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-export const big = {
-  name: "big", module: import.meta.url,
-  params: Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int }),
+import * as path from "node:path"
+export const makeBig = (heavy: boolean) => ({
+  name: "big", module: import.meta.url, heavy,
+  params: Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int, spin: Schema.optional(Schema.Boolean) }),
   selectParams: (c: any) => c.big,
   inputs: { shifted: { stage: "shift", output: "shifted" } },
   outputs: { blob: { description: "a large file written slowly", format: "file" as const } },
   run: (ctx: any) => Effect.gen(function* () {
+    // where the process computing it can be found (a test kills its parent and watches this pid)
+    fs.writeFileSync(path.join(ctx.checkpointDir, "pid"), String(process.pid))
     const fd = fs.openSync(ctx.outputPath("blob"), "w")
     const chunk = Buffer.alloc(ctx.params.chunk, 7)
     for (let written = 0; written < ctx.params.bytes; written += chunk.length) {
       fs.writeSync(fd, chunk)
-      if (ctx.params.delayMs) yield* Effect.sleep(ctx.params.delayMs)
+      // spin: the delay holds the CPU and the event loop, as a training step does
+      if (ctx.params.spin) for (const end = Date.now() + ctx.params.delayMs; Date.now() < end;) {}
+      else if (ctx.params.delayMs) yield* Effect.sleep(ctx.params.delayMs)
+      yield* ctx.progress(written + chunk.length, ctx.params.bytes)
     }
     fs.closeSync(fd)
   })
-}
+})
 `
 
 const tfStage = `
@@ -178,14 +185,15 @@ import { scale } from "./stages/scale.ts"
 import { makeShift } from "./stages/shift.ts"
 import { makeCombine } from "./stages/combine.ts"
 import { makeReport } from "./stages/report.ts"
-import { big } from "./stages/big.ts"
+import { makeBig } from "./stages/big.ts"
 import { tf } from "./stages/tf.ts"
 const Config = Schema.Struct({
   source: Schema.Struct({ rows: Schema.Int }),
   scale: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int), gate: Schema.optional(Schema.String) }),
   shift: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
   combine: Schema.Array(Schema.Struct({ name: Schema.String, weight: Schema.Number })),
-  big: Schema.optional(Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int })),
+  big: Schema.optional(Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int, spin: Schema.optional(Schema.Boolean) })),
+  heavyBig: Schema.optional(Schema.Boolean),
   heavyShift: Schema.optional(Schema.Boolean),
   withTf: Schema.optional(Schema.Boolean),
   notes: Schema.optional(Schema.String)
@@ -199,7 +207,7 @@ export const definition = {
     source, scale, makeShift(c.heavyShift === true),
     ...c.combine.map((item: any) => makeCombine(item, "combine:" + item.name)),
     makeReport(c.combine.map((item: any) => item.name)),
-    ...(c.big ? [big] : []),
+    ...(c.big ? [makeBig(c.heavyBig === true)] : []),
     ...(c.withTf ? [tf] : [])
   ]
 }
