@@ -2,11 +2,13 @@
  * Faults from outside the runner, through the real CLI in a child process: Ctrl-C (SIGINT) at any
  * moment, SIGKILL of the runner alone (its workers must follow) or of its whole process group.
  */
+import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { objectCount, storeProblems } from "../support/store-integrity.ts"
+import { storeProblems } from "../support/store-integrity.ts"
 import { cliInProcess, makeFixtureProject, runFixture, spawnCli, type FixtureProject } from "./fixture-project.ts"
+import { repoRoot } from "./fixture-sources.ts"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -110,5 +112,21 @@ describe("a runner killed alone with SIGKILL", () => {
     expect(rerun.record.ok).toBe(true)
     expect((await cliInProcess(project, ["audit"])).code).toBe(0)
     expect(storeProblems(project.store)).toEqual([])
+  })
+})
+
+describe("fault injection (`pnpm bench faults` on the fixture DAG, a few of its seeded moments)", () => {
+  it("survives SIGKILL of the runner alone and of its process group, and Ctrl-C, at random moments", { timeout: 600_000 }, async () => {
+    const args = ["--import", "tsx", "bench/main.ts", "faults", "--dag", "fixture", "--kills", "4", "--interrupts", "2", "--seed", "13", "--json"]
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+      execFile(process.execPath, args, { cwd: repoRoot, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+        error && !stdout ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout })))
+    const report = JSON.parse(stdout)
+    expect(report.failures).toEqual([])
+    expect(report.kills.map((k: { target: string }) => k.target)).toEqual(["runner alone", "process group", "runner alone", "process group"])
+    for (const kill of report.kills) expect(kill).toMatchObject({ storeProblems: 0, rerunExit: 0, auditExit: 0 })
+    expect([report.finalRunExit, report.finalAuditExit]).toEqual([0, 0])
+    expect(report.objectsChecked).toBeGreaterThan(0)
+    expect(report.interrupts).toHaveLength(2)
   })
 })

@@ -1,0 +1,178 @@
+/**
+ * `pnpm bench faults [--dag smoke|fixture] [--kills 20] [--interrupts 10] [--seed 1] [--window-ms N] [--json]`:
+ * fault injection through the real CLI (started as `pnpm pipeline` starts it), at seeded random moments.
+ * - kills: SIGKILL of the runner alone (even kills) or of its whole process group (odd kills). After
+ *   each: the runner's workers must be gone within 5 s, and every object in the store must hash to
+ *   its name with no index entry pointing at a missing one. On the fixture DAG each kill hits a fresh
+ *   config and is followed by a rerun and `audit`, which must pass; on `smoke` (minutes per run) the
+ *   next kill's run is that rerun, and one last run plus `audit` must pass.
+ * - interrupts: SIGINT to the runner alone; it must exit with 130 (or, before the CLI has loaded, die of
+ *   SIGINT, which a shell reports as 130 too); the time it takes is the latency.
+ * Others share the cores: read the times with the load average printed next to them.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { makeRng } from "../ml/random.ts"
+import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
+import { objectCount, storeProblems } from "../test/support/store-integrity.ts"
+
+const flag = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : fallback
+}
+const json = process.argv.includes("--json")
+const dag = flag("dag", "smoke") as "smoke" | "fixture"
+const kills = Number(flag("kills", "20"))
+const interrupts = Number(flag("interrupts", "10"))
+const seed = Number(flag("seed", "1"))
+const windowFlag = flag("window-ms", "")
+const say = (line: string) => void (json || console.log(line))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "bench-faults-")))
+const store = path.join(scratch, "artifacts")
+
+/** Where the CLI runs and how each run is varied (the fixture gets a fresh config per run, so every run computes). */
+const project = (() => {
+  if (dag === "smoke") return { dir: repoRoot, entry: "stages/main.ts", args: ["--profile", "smoke"], variant: (_: number): Array<string> => [] }
+  for (const [rel, text] of Object.entries(fixtureFiles)) {
+    fs.mkdirSync(path.dirname(path.join(scratch, rel)), { recursive: true })
+    fs.writeFileSync(path.join(scratch, rel), text)
+  }
+  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(scratch, "node_modules"))
+  const heavy = ["--set", "heavyShift=true", "--set", "heavyBig=true", "--set", `big={"bytes":30,"chunk":1,"delayMs":60,"spin":true}`]
+  return { dir: scratch, entry: "main.ts", args: heavy, variant: (i: number) => ["--set", `source.rows=${50 + i}`] }
+})()
+const cliArgs = (command: string, extra: ReadonlyArray<string> = []) =>
+  ["--import", pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.mjs")).href, project.entry, command, "--store", store, ...extra]
+const runArgs = (extra: ReadonlyArray<string>) => cliArgs("run", [...project.args, ...extra])
+
+const startRun = (extra: ReadonlyArray<string>) => {
+  // its own process group, so a kill of the group takes its workers and nothing else
+  const child = spawn(process.execPath, runArgs(extra), { cwd: project.dir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } })
+  let lastLine = ""
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (lastLine = d.trim().split("\n").pop() ?? lastLine))
+  child.stderr.resume()
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })))
+  return { child, exited, lastLine: () => lastLine }
+}
+
+const runToEnd = (command: string, extra: ReadonlyArray<string>) => {
+  const args = command === "run" ? runArgs(extra) : cliArgs(command, extra)
+  const r = spawnSync(process.execPath, args, { cwd: project.dir, encoding: "utf8" })
+  return { code: r.status, output: `${r.stdout}${r.stderr}` }
+}
+
+/** Children of `pid` (its stage workers), from /proc. */
+const childrenOf = (pid: number): Array<number> =>
+  fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8")
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid ? [Number(d)] : []
+    } catch {
+      return []
+    }
+  })
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")
+  } catch {
+    return false
+  }
+}
+
+const waitGone = async (pids: ReadonlyArray<number>, limitMs: number) => {
+  const t0 = Date.now()
+  while (pids.some(alive) && Date.now() - t0 < limitMs) await sleep(10)
+  return { ms: Date.now() - t0, left: pids.filter(alive) }
+}
+
+// the moments are spread over one whole run: on the fixture, a clean run measured first (startup included)
+const warmUpStarted = Date.now()
+const warmUp = dag === "fixture" ? runToEnd("run", project.variant(-1)) : undefined
+if (warmUp && warmUp.code !== 0) throw new Error(`the clean run failed:\n${warmUp.output}`)
+const windowMs = windowFlag ? Number(windowFlag) : warmUp ? Date.now() - warmUpStarted : 60_000
+say(`kill moments drawn uniformly in 0..${windowMs} ms after a run starts (seed ${seed})`)
+const rng = makeRng(`bench-faults/${seed}`)
+const failures: Array<string> = []
+const killLog: Array<Record<string, unknown>> = []
+const t0 = Date.now()
+let attempts = 0
+while (killLog.length < kills && attempts++ < kills * 3) {
+  const i = killLog.length
+  const variant = project.variant(i)
+  const group = i % 2 === 1
+  const afterMs = Math.round(rng.next() * windowMs)
+  const run = startRun(variant)
+  const finishedFirst = await Promise.race([run.exited.then(() => true), sleep(afterMs).then(() => false)])
+  if (finishedFirst) {
+    say(`  run finished before its kill at ${afterMs} ms: drawing another moment`)
+    continue
+  }
+  const workers = childrenOf(run.child.pid!)
+  const running = run.lastLine()
+  process.kill(group ? -run.child.pid! : run.child.pid!, "SIGKILL")
+  await run.exited
+  const gone = await waitGone(workers, 5_000)
+  if (gone.left.length > 0) failures.push(`kill ${i + 1}: workers ${gone.left.join(", ")} outlived their runner`)
+  for (const pid of gone.left) process.kill(pid, "SIGKILL")
+  const problems = storeProblems(store)
+  failures.push(...problems.map((p) => `kill ${i + 1}: ${p}`))
+  const entry: Record<string, unknown> = { kill: i + 1, target: group ? "process group" : "runner alone", afterMs, running, workers: workers.length, workersGoneMs: gone.ms, storeProblems: problems.length }
+  if (dag === "fixture") {
+    const rerun = runToEnd("run", variant), audit = runToEnd("audit", [])
+    if (rerun.code !== 0) failures.push(`kill ${i + 1}: rerun exited ${rerun.code}:\n${rerun.output}`)
+    if (audit.code !== 0) failures.push(`kill ${i + 1}: audit exited ${audit.code}:\n${audit.output}`)
+    Object.assign(entry, { rerunExit: rerun.code, auditExit: audit.code })
+  }
+  killLog.push(entry)
+  say(`kill ${i + 1}/${kills} (${entry.target}) at ${afterMs} ms during "${running}": ${workers.length} worker(s) gone in ${gone.ms} ms, ` +
+    `${problems.length} store problem(s)${dag === "fixture" ? `, rerun exit ${entry.rerunExit}, audit exit ${entry.auditExit}` : ""}`)
+}
+const finalRun = runToEnd("run", project.variant(killLog.length))
+const finalAudit = runToEnd("audit", [])
+if (finalRun.code !== 0) failures.push(`final run exited ${finalRun.code}:\n${finalRun.output}`)
+if (finalAudit.code !== 0) failures.push(`final audit exited ${finalAudit.code}:\n${finalAudit.output}`)
+failures.push(...storeProblems(store).map((p) => `after the final run: ${p}`))
+const killSeconds = (Date.now() - t0) / 1000
+say(`${killLog.length} kills: final run exit ${finalRun.code}, audit exit ${finalAudit.code}, ${objectCount(store)} objects checked, ${failures.length} failure(s) (${killSeconds.toFixed(0)} s)`)
+
+// Ctrl-C: every stage forced, so each moment falls in planning, a stage in-process or one in a worker
+const stageNames = Object.keys(JSON.parse(fs.readFileSync(path.join(store, "runs", fs.readdirSync(path.join(store, "runs")).sort().pop()!), "utf8")).stages)
+const interruptLog: Array<{ afterMs: number; running: string; code: number | null; signal: string | null; latencyMs: number }> = []
+for (let j = 0; j < interrupts; j++) {
+  const afterMs = Math.round(rng.next() * windowMs)
+  const run = startRun([...project.variant(kills + 1), ...stageNames.flatMap((s) => ["--force", s])])
+  if (await Promise.race([run.exited.then(() => true), sleep(afterMs).then(() => false)])) {
+    j--
+    continue
+  }
+  const running = run.lastLine()
+  const sentAt = Date.now()
+  run.child.kill("SIGINT")
+  const { code, signal, at } = await run.exited
+  const workersLeft = childrenOf(run.child.pid!)
+  if (code !== 130 && signal !== "SIGINT") failures.push(`interrupt ${j + 1}: exit ${code ?? signal}, not 130`)
+  interruptLog.push({ afterMs, running, code, signal, latencyMs: at - sentAt })
+  say(`interrupt ${j + 1}/${interrupts} at ${afterMs} ms during "${running}": exit ${code ?? signal} after ${at - sentAt} ms`)
+  await waitGone(workersLeft, 5_000)
+}
+const latencies = interruptLog.map((x) => x.latencyMs).sort((a, b) => a - b)
+if (interrupts > 0) say(`Ctrl-C: ${interruptLog.filter((x) => x.code === 130).length}/${interrupts} exited 130, ${interruptLog.filter((x) => x.signal === "SIGINT").length} died of SIGINT while loading; latency median ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies[latencies.length - 1]} ms`)
+say(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} cores`)
+for (const f of failures) say(`FAILURE: ${f}`)
+if (json) {
+  console.log(JSON.stringify({
+    dag, seed, windowMs, killSeconds, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(),
+    kills: killLog, finalRunExit: finalRun.code, finalAuditExit: finalAudit.code, objectsChecked: objectCount(store),
+    interrupts: interruptLog, failures
+  }, null, 2))
+}
+fs.rmSync(scratch, { recursive: true, force: true })
+process.exitCode = failures.length > 0 ? 1 : 0
