@@ -6,7 +6,8 @@
  *   its name with no index entry pointing at a missing one. On the fixture DAG each kill hits a fresh
  *   config and is followed by a rerun and `audit`, which must pass; on `smoke` (minutes per run) the
  *   next kill's run is that rerun, and one last run plus `audit` must pass.
- * - interrupts: SIGINT to the runner alone; it must exit with 130 (or, before the CLI has loaded, die of
+ * - interrupts: SIGINT to the runner alone (even ones) or to its process group, as a terminal's Ctrl-C
+ *   sends it (odd ones); it must exit with 130 (or, before the CLI has loaded, die of
  *   SIGINT, which a shell reports as 130 too); the time it takes is the latency.
  * Others share the cores: read the times with the load average printed next to them.
  */
@@ -145,7 +146,7 @@ say(`${killLog.length} kills: final run exit ${finalRun.code}, audit exit ${fina
 
 // Ctrl-C: every stage forced, so each moment falls in planning, a stage in-process or one in a worker
 const stageNames = Object.keys(JSON.parse(fs.readFileSync(path.join(store, "runs", fs.readdirSync(path.join(store, "runs")).sort().pop()!), "utf8")).stages)
-const interruptLog: Array<{ afterMs: number; running: string; code: number | null; signal: string | null; latencyMs: number }> = []
+const interruptLog: Array<{ target: string; afterMs: number; running: string; code: number | null; signal: string | null; latencyMs: number }> = []
 for (let j = 0; j < interrupts; j++) {
   const afterMs = Math.round(rng.next() * windowMs)
   const run = startRun([...project.variant(kills + 1), ...stageNames.flatMap((s) => ["--force", s])])
@@ -154,14 +155,16 @@ for (let j = 0; j < interrupts; j++) {
     continue
   }
   const running = run.lastLine()
+  const workers = childrenOf(run.child.pid!)
+  const group = j % 2 === 1
   const sentAt = Date.now()
-  run.child.kill("SIGINT")
+  process.kill(group ? -run.child.pid! : run.child.pid!, "SIGINT")
   const { code, signal, at } = await run.exited
-  const workersLeft = childrenOf(run.child.pid!)
   if (code !== 130 && signal !== "SIGINT") failures.push(`interrupt ${j + 1}: exit ${code ?? signal}, not 130`)
-  interruptLog.push({ afterMs, running, code, signal, latencyMs: at - sentAt })
-  say(`interrupt ${j + 1}/${interrupts} at ${afterMs} ms during "${running}": exit ${code ?? signal} after ${at - sentAt} ms`)
-  await waitGone(workersLeft, 5_000)
+  interruptLog.push({ target: group ? "process group" : "runner alone", afterMs, running, code, signal, latencyMs: at - sentAt })
+  say(`interrupt ${j + 1}/${interrupts} (${group ? "process group" : "runner alone"}) at ${afterMs} ms during "${running}": exit ${code ?? signal} after ${at - sentAt} ms`)
+  const gone = await waitGone(workers, 5_000)
+  if (gone.left.length > 0) failures.push(`interrupt ${j + 1}: workers ${gone.left.join(", ")} outlived their interrupted runner`)
 }
 const latencies = interruptLog.map((x) => x.latencyMs).sort((a, b) => a - b)
 if (interrupts > 0) say(`Ctrl-C: ${interruptLog.filter((x) => x.code === 130).length}/${interrupts} exited 130, ${interruptLog.filter((x) => x.signal === "SIGINT").length} died of SIGINT while loading; latency median ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies[latencies.length - 1]} ms`)
