@@ -15,6 +15,7 @@ import { selectTargets } from "./graph.ts"
 import { planStages } from "./plan.ts"
 import { silentReporter, type Reporter } from "./progress.ts"
 import type { IndexEntry, InputRecord, RunRecord, StageRunRecord } from "./records.ts"
+import { pullFromRemote, publishToRemote } from "./remote/run-hooks.ts"
 import { lookupStage } from "./reuse.ts"
 import type { Session } from "./session.ts"
 import { makePrioritySlots } from "./slots.ts"
@@ -29,6 +30,14 @@ export interface RunOptions {
   readonly dryRun?: boolean
   readonly concurrency?: number
   readonly reporter?: Reporter
+  /** Computes a stage somewhere else (the queue executor); default: here, with executeStage. */
+  readonly stageRunner?: StageRunner
+}
+
+/** Runs one stage and returns its committed local entry; `publishes`: it also put it in the remote cache. */
+export interface StageRunner {
+  readonly run: typeof executeStage
+  readonly publishes: boolean
 }
 
 type Settled = { readonly ok: true; readonly entry: IndexEntry } | { readonly ok: false }
@@ -130,7 +139,7 @@ const executeAll = (
         // result is published before the slot is given back, so the stages it unblocks compete as well.
         const inSlot = <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) =>
           slots.withSlot(priorities.get(stage.name)!)(effect.pipe(Effect.tap(settleIfDone(stage))))
-        yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records, inSlot).pipe(
+        yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records, inSlot, options.stageRunner).pipe(
           // a failure is published at once, without waiting for a slot: its descendants only need skipping
           Effect.catchAll((error) => Effect.tap(recordFailure(stage)(error), settle(stage)))
         )
@@ -160,7 +169,8 @@ const runOrReuse = (
   runId: string,
   reporter: Reporter,
   records: Map<string, StageRunRecord>,
-  inSlot: <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  inSlot: <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+  runner: StageRunner = { run: executeStage, publishes: false }
 ) =>
   Effect.scoped(Effect.gen(function* () {
     const { store, cache } = session
@@ -177,19 +187,23 @@ const runOrReuse = (
         // HEAD tracks the newest successful entry; skip the fsync'd write when it already points here
         if ((yield* store.readHead(stage.name))?.fingerprint !== entry.fingerprint) yield* store.writeHead(entry)
         yield* exportOutputs(session, entry)
+        yield* publishToRemote(session, entry, "if-missing", warn)
         return { ok: true, entry } as Settled
       })
     }
+    const warn = (line: string) => reporter.log(stage.name, line)
 
     /** With the stage's lock held: reuse what a concurrent run may have just committed, else compute. */
     const compute = (lock: StageLock) => guardedBy(lock, Effect.gen(function* () {
       const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
       if (lookup._tag === "Reusable" && !forced) return yield* reuse(lookup.entry, ["computed by a concurrent run"])
+      const pulled = forced ? undefined : yield* pullFromRemote(session, stage.name, fingerprint, warn)
+      if (pulled) return yield* reuse(pulled, ["fetched from the remote cache"])
       const reasons = forced ? ["forced (--force)"] : [...(lookup as { reasons: ReadonlyArray<string> }).reasons]
       // a corrupted object must go before the rerun can commit a good copy under the same hash
       if (lookup._tag === "Stale") for (const hash of lookup.corrupted) yield* store.removeObject(hash)
       reporter.stageStart(stage.name, reasons)
-      const entry = yield* executeStage(store, cache, {
+      const entry = yield* runner.run(store, cache, {
         stage, params: params.decoded, fingerprint, components, inputs, runId,
         worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: session.loaded.raw }
       }, {
@@ -199,6 +213,7 @@ const runOrReuse = (
       })
       yield* store.writeHead(entry)
       yield* exportOutputs(session, entry)
+      if (!runner.publishes) yield* publishToRemote(session, entry, "always", warn)
       records.set(stage.name, { outcome: "ran", reasons, ...base, outputs: entry.outputs, seconds: entry.timings.seconds })
       reporter.stageEnd(stage.name, "ran", `${entry.timings.seconds.toFixed(2)}s`)
       return { ok: true, entry } as Settled

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import type { ConfigError, StoreError } from "./errors.ts"
 import { fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
 import type { IndexEntry, Sha256Hex } from "./records.ts"
+import { remoteStatus } from "./remote/run-hooks.ts"
 import { lookupStage } from "./reuse.ts"
 import type { Session } from "./session.ts"
 import type { StageDefinition } from "./stage.ts"
@@ -17,6 +18,8 @@ export interface StagePlan {
   readonly reasons: ReadonlyArray<string>
   readonly fingerprint?: Sha256Hex
   readonly entry?: IndexEntry
+  /** Where an up-to-date stage's outputs are: the local store, or only the remote cache (fetched on `run`). */
+  readonly location?: "local" | "remote"
 }
 
 /** Plans `stages` (a topologically ordered subset); `force` marks stages stale regardless. */
@@ -42,10 +45,16 @@ export const planStages = (
       const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
       if (lookup._tag === "Reusable" && !force.includes(stage.name)) {
         known.set(stage.name, lookup.entry)
-        plans.push({ stage: stage.name, upToDate: true, reasons: [], fingerprint, entry: lookup.entry })
+        plans.push({ stage: stage.name, upToDate: true, reasons: [], fingerprint, entry: lookup.entry, location: "local" })
       } else {
         const reasons = lookup._tag === "Reusable" ? ["forced (--force)"] : lookup.reasons
-        plans.push({ stage: stage.name, upToDate: false, reasons, fingerprint })
+        const remote = force.includes(stage.name) ? { _tag: "NotRemote" as const } : yield* remoteStatus(session, stage.name, fingerprint)
+        if (remote._tag === "Remote") {
+          known.set(stage.name, remote.entry)
+          plans.push({ stage: stage.name, upToDate: true, reasons: [], fingerprint, entry: remote.entry, location: "remote" })
+        } else {
+          plans.push({ stage: stage.name, upToDate: false, reasons: remote.note ? [...reasons, remote.note] : reasons, fingerprint })
+        }
       }
     }
     return plans

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import { loadConfig, type ConfigSource, type LoadedConfig } from "./config.ts"
 import type { ConfigError, GraphError, StoreError } from "./errors.ts"
 import { buildGraph, type StageGraph } from "./graph.ts"
+import type { RemoteCache } from "./remote/remote-cache.ts"
 import type { PipelineDefinition } from "./stage.ts"
 import { openStatCache, type StatCache } from "./stat-cache.ts"
 import { openStore, type Store } from "./store.ts"
@@ -14,6 +15,8 @@ export interface Session<C = unknown> {
   readonly graph: StageGraph
   readonly store: Store
   readonly cache: StatCache
+  /** The shared cache (`--remote`): pulled from on a local miss, published to after a stage commits. */
+  readonly remote?: RemoteCache
 }
 
 export interface SessionOptions extends ConfigSource {

@@ -11,13 +11,15 @@ import { lineReporter, ttyReporter } from "../progress.ts"
 import type { RunRecord } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { sessionFrom, sessionOptions } from "./options.ts"
+import { remoteOption, withRemote } from "./remote-options.ts"
 
 const options = {
   ...sessionOptions,
   targets: Args.text({ name: "targets" }).pipe(Args.withDescription("stages to run (with their ancestors); default: all"), Args.repeated),
   force: Options.text("force").pipe(Options.withDescription("rerun this stage even if cached; repeatable"), Options.repeated),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("print what would run and why, run nothing")),
-  concurrency: Options.integer("concurrency").pipe(Options.withDescription("stages run at once (default: CPU cores)"), Options.optional)
+  concurrency: Options.integer("concurrency").pipe(Options.withDescription("stages run at once (default: CPU cores)"), Options.optional),
+  remote: remoteOption
 }
 
 const summary = (record: RunRecord): string => {
@@ -33,8 +35,8 @@ const printDryRun = (record: RunRecord) =>
 
 export const runCommand = (definition: PipelineDefinition<any>) =>
   Command.make("run", options, (args) =>
-    Effect.gen(function* () {
-      const session = yield* sessionFrom(definition, args)
+    Effect.scoped(Effect.gen(function* () {
+      const session = yield* withRemote(yield* sessionFrom(definition, args), args.remote)
       const console = yield* Effect.console
       const reporter = args.dryRun ? undefined
         : process.stdout.isTTY ? yield* Effect.promise(ttyReporter)
@@ -52,5 +54,5 @@ export const runCommand = (definition: PipelineDefinition<any>) =>
         const failed = Object.entries(record.stages).filter(([, s]) => s.outcome === "failed").map(([n]) => n)
         return yield* new RunFailed({ message: `stage(s) failed: ${failed.join(", ")}`, hint: "see the errors above; fix them and run again (completed stages stay cached)" })
       }
-    })
+    }))
   ).pipe(Command.withDescription("run the pipeline (only what is stale)"))

@@ -5,17 +5,22 @@ import * as Effect from "effect/Effect"
 import { planStages } from "../plan.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
+import { remoteOption, withRemote } from "./remote-options.ts"
+
+/** Says where an up-to-date stage is only when there is a remote cache to tell apart from the local store. */
+const upToDateWhere = (location: "local" | "remote" | undefined, hasRemote: boolean) =>
+  !hasRemote ? "" : location === "remote" ? " in the remote cache (fetched on run)" : " locally"
 
 export const statusCommand = (definition: PipelineDefinition<any>) =>
-  Command.make("status", { ...sessionOptions, json: jsonOption }, (args) =>
-    Effect.gen(function* () {
-      const session = yield* sessionFrom(definition, args)
+  Command.make("status", { ...sessionOptions, json: jsonOption, remote: remoteOption }, (args) =>
+    Effect.scoped(Effect.gen(function* () {
+      const session = yield* withRemote(yield* sessionFrom(definition, args), args.remote)
       const plans = yield* planStages(session, session.graph.order)
       if (args.json) {
-        return yield* Console.log(toJson(plans.map(({ stage, upToDate, reasons, fingerprint }) => ({ stage, upToDate, reasons, fingerprint }))))
+        return yield* Console.log(toJson(plans.map(({ stage, upToDate, reasons, fingerprint, location }) => ({ stage, upToDate, ...(location ? { location } : {}), reasons, fingerprint }))))
       }
       for (const plan of plans) {
-        yield* Console.log(plan.upToDate ? `${plan.stage}: up to date` : `${plan.stage}: stale\n${plan.reasons.map((r) => `    - ${r}`).join("\n")}`)
+        yield* Console.log(plan.upToDate ? `${plan.stage}: up to date${upToDateWhere(plan.location, session.remote !== undefined)}` : `${plan.stage}: stale\n${plan.reasons.map((r) => `    - ${r}`).join("\n")}`)
       }
-    })
+    }))
   ).pipe(Command.withDescription("which stages are up to date, and why the others are stale"))

@@ -1,0 +1,16 @@
+/** `--remote s3://bucket/prefix` for the commands that read or fill the shared cache (run, status, worker). */
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { openRemoteCache } from "../remote/open-remote.ts"
+import { REMOTE_KEY_ENV } from "../remote/remote-location.ts"
+import type { Session } from "../session.ts"
+
+export const remoteOption = Options.text("remote").pipe(
+  Options.withDescription(`shared artifact cache in an S3-compatible bucket, s3://bucket/prefix (endpoint and credentials: AWS_* variables; signing key: ${REMOTE_KEY_ENV})`),
+  Options.optional
+)
+
+/** The session with its remote cache attached when `--remote` was given (needs a Scope: the client is closed with it). */
+export const withRemote = <C>(session: Session<C>, remote: Option.Option<string>) =>
+  Option.isNone(remote) ? Effect.succeed(session) : Effect.map(openRemoteCache(remote.value), (cache): Session<C> => ({ ...session, remote: cache }))
