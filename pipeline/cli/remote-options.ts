@@ -2,7 +2,6 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { openRemoteCache } from "../remote/open-remote.ts"
 import { REMOTE_KEY_ENV } from "../remote/remote-location.ts"
 import type { Session } from "../session.ts"
 
@@ -11,6 +10,12 @@ export const remoteOption = Options.text("remote").pipe(
   Options.optional
 )
 
+/** The AWS SDK is loaded only by commands given --remote (it takes seconds to import). */
+export const loadOpenRemoteCache = Effect.promise(() => import("../remote/open-remote.ts")).pipe(Effect.map((m) => m.openRemoteCache))
+
 /** The session with its remote cache attached when `--remote` was given (needs a Scope: the client is closed with it). */
 export const withRemote = <C>(session: Session<C>, remote: Option.Option<string>) =>
-  Option.isNone(remote) ? Effect.succeed(session) : Effect.map(openRemoteCache(remote.value), (cache): Session<C> => ({ ...session, remote: cache }))
+  Option.isNone(remote) ? Effect.succeed(session) : loadOpenRemoteCache.pipe(
+    Effect.flatMap((open) => open(remote.value)),
+    Effect.map((cache): Session<C> => ({ ...session, remote: cache }))
+  )

@@ -1,6 +1,6 @@
 /**
  * `runCli(definition)`: the whole command line for a pipeline definition
- * (run, status, dag, show, audit, diff, gc). The executable entry point is the caller's.
+ * (run, status, dag, show, audit, diff, gc, worker). The executable entry point is the caller's.
  */
 import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
@@ -16,6 +16,7 @@ import { reportFailure } from "./report-error.ts"
 import { runCommand } from "./run-command.ts"
 import { showCommand } from "./show-command.ts"
 import { statusCommand } from "./status-command.ts"
+import { workerCommand } from "./worker-command.ts"
 
 /** The root command with all subcommands, as an Effect over argv. */
 export const makeCli = (definition: PipelineDefinition<any>) => {
@@ -23,7 +24,7 @@ export const makeCli = (definition: PipelineDefinition<any>) => {
     Command.withDescription(`${definition.name}: a cached, content-addressed DAG of stages`),
     Command.withSubcommands([
       runCommand(definition), statusCommand(definition), dagCommand(definition), showCommand(definition),
-      auditCommand(definition), diffCommand(), gcCommand()
+      auditCommand(definition), diffCommand(), gcCommand(), workerCommand(definition)
     ])
   )
   return Command.run(root, { name: definition.name, version: "0.1.0" })

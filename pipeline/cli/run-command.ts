@@ -11,6 +11,7 @@ import { lineReporter, ttyReporter } from "../progress.ts"
 import type { RunRecord } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { sessionFrom, sessionOptions } from "./options.ts"
+import { executorOption, queueOption, redisOption, stageRunnerFor } from "./queue-options.ts"
 import { remoteOption, withRemote } from "./remote-options.ts"
 
 const options = {
@@ -19,8 +20,14 @@ const options = {
   force: Options.text("force").pipe(Options.withDescription("rerun this stage even if cached; repeatable"), Options.repeated),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("print what would run and why, run nothing")),
   concurrency: Options.integer("concurrency").pipe(Options.withDescription("stages run at once (default: CPU cores)"), Options.optional),
-  remote: remoteOption
+  remote: remoteOption,
+  executor: executorOption,
+  redis: redisOption,
+  queue: queueOption
 }
+
+/** Stages waiting on remote workers hold a slot each but no local CPU: enqueue all that are ready. */
+const QUEUE_CONCURRENCY = 256
 
 const summary = (record: RunRecord): string => {
   const counts = new Map<string, number>()
@@ -37,6 +44,7 @@ export const runCommand = (definition: PipelineDefinition<any>) =>
   Command.make("run", options, (args) =>
     Effect.scoped(Effect.gen(function* () {
       const session = yield* withRemote(yield* sessionFrom(definition, args), args.remote)
+      const stageRunner = args.dryRun ? undefined : yield* stageRunnerFor(session, args)
       const console = yield* Effect.console
       const reporter = args.dryRun ? undefined
         : process.stdout.isTTY ? yield* Effect.promise(ttyReporter)
@@ -45,8 +53,9 @@ export const runCommand = (definition: PipelineDefinition<any>) =>
         targets: args.targets,
         force: args.force,
         dryRun: args.dryRun,
-        concurrency: Option.getOrUndefined(args.concurrency),
-        reporter
+        concurrency: Option.getOrElse(args.concurrency, () => stageRunner ? QUEUE_CONCURRENCY : undefined),
+        reporter,
+        ...(stageRunner ? { stageRunner } : {})
       })
       if (args.dryRun) return yield* printDryRun(record)
       yield* Console.log(summary(record))

@@ -1,0 +1,113 @@
+/**
+ * Distributed execution: a coordinator (`run --executor queue`) and `pipeline worker`s on separate
+ * stores sharing one Redis and one S3-compatible bucket (s3rver) give the same artifact hashes as a
+ * one-machine run; a worker killed with SIGKILL mid-stage leaves a run that still completes.
+ */
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { IndexEntry } from "../../pipeline/records.ts"
+import { redisMissing, startRedis, type RedisTestServer } from "../support/redis-server.ts"
+import { startS3Server, type S3TestServer } from "../support/s3-server.ts"
+import { makeFixtureProject, runCli, spawnCli, type FixtureProject } from "./fixture-project.ts"
+
+const STAGES = ["combine:p", "combine:q", "report", "scale", "shift", "source"]
+const missing = redisMissing()
+if (missing) console.warn(`skipping the queue tests: ${missing}`)
+
+describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, s3rver)", () => {
+  let project: FixtureProject
+  let s3: S3TestServer
+  let redis: RedisTestServer
+  let env: Record<string, string>
+  let baseline: Record<string, Record<string, string>>
+  const workers: Array<ReturnType<typeof spawnCli>> = []
+  const store = (name: string) => path.join(project.dir, name)
+  const outputHashes = (name: string) =>
+    Object.fromEntries(STAGES.map((s) => {
+      const head = JSON.parse(fs.readFileSync(path.join(store(name), "index", encodeURIComponent(s), "HEAD.json"), "utf8")) as IndexEntry
+      return [s, Object.fromEntries(Object.entries(head.outputs).map(([o, r]) => [o, r.hash]))]
+    }))
+
+  /** A `pipeline worker`, once it says it is ready. */
+  const startWorker = async (storeName: string, remote: string, lockMs = 30_000) => {
+    const worker = spawnCli(project, ["worker", "--store", store(storeName), "--redis", redis.url, "--remote", remote, "--lock-duration", String(lockMs)], env)
+    workers.push(worker)
+    let out = ""
+    worker.child.stdout!.on("data", (d) => (out += d))
+    for (let waited = 0; !out.includes("ready:"); waited += 50) {
+      if (waited > 90_000 || worker.child.exitCode !== null) throw new Error(`worker did not start: ${out}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return { ...worker, output: () => out }
+  }
+  const stopWorker = async (worker: ReturnType<typeof spawnCli>) => {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGTERM")
+    return worker.done
+  }
+
+  beforeAll(async () => {
+    project = makeFixtureProject()
+    ;[s3, redis] = await Promise.all([startS3Server(project.dir), startRedis()])
+    env = { ...s3.env, PIPELINE_REMOTE_KEY: "queue-test-key-0123456789abcdef0123456789" }
+    const local = await runCli(project, ["run", "--store", store("one-machine")])
+    expect(local.code).toBe(0)
+    baseline = outputHashes("one-machine")
+  }, 180_000)
+  afterAll(async () => {
+    await Promise.all(workers.map(stopWorker))
+    await Promise.all([s3?.close(), redis?.close()])
+    await project?.cleanup()
+  })
+
+  it("two workers on separate stores and one remote give the one-machine run's hashes", async () => {
+    const remote = `s3://${s3.bucket}/two-workers`
+    const [a, b] = await Promise.all([startWorker("worker-a", remote), startWorker("worker-b", remote)])
+    const run = await runCli(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store("coordinator")], env)
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/6 ran/)
+    expect(run.stdout).toMatch(/\[scale\] taken by worker [^\s:]+:\d+/) // remote logs reach the coordinator
+    expect(outputHashes("coordinator")).toEqual(baseline)
+    const computed = (out: string) => [...out.matchAll(/^\[(\S+)\] computed$/gmu)].map((m) => m[1])
+    const byA = computed(a.output()), byB = computed(b.output())
+    // each stage computed by one of them (at least once: delivery is at-least-once, and harmless)
+    expect([...new Set([...byA, ...byB])].sort()).toEqual(STAGES)
+    expect(byA.length).toBeGreaterThan(0)
+    expect(byB.length).toBeGreaterThan(0)
+
+    // a second run finds everything in the remote cache: nothing is queued
+    const again = await runCli(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store("coordinator-2")], env)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/6 cached/)
+    expect(again.stdout).not.toContain("queued as job")
+    await Promise.all([stopWorker(a), stopWorker(b)])
+  }, 300_000)
+
+  it("a worker killed with SIGKILL mid-stage: the job is retried by another worker and the run completes", async () => {
+    const remote = `s3://${s3.bucket}/killed`
+    const sets = ["--set", "scale.sleepMs=5000"]
+    // a short lock, so that the dead worker's job is handed on within seconds (long enough for a loaded CI machine)
+    const doomed = await startWorker("doomed", remote, 5000)
+    const coordinator = spawnCli(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store("coordinator-k"), ...sets], env)
+    for (let waited = 0; !doomed.output().includes("[scale] taken"); waited += 50) {
+      if (waited > 60_000) throw new Error(`scale never reached the doomed worker: ${doomed.output()}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await new Promise((r) => setTimeout(r, 500)) // mid-stage: scale sleeps 5 s
+    // the machine dies: the worker and the stage process it forked, both with SIGKILL
+    spawnSync("pkill", ["-KILL", "-P", String(doomed.child.pid)])
+    process.kill(doomed.child.pid!, "SIGKILL")
+    await doomed.done
+    const rescuer = await startWorker("rescuer", remote, 5000)
+    const run = await coordinator.done
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/6 ran/)
+    expect(rescuer.output()).toMatch(/^\[scale\] taken \(job [0-9a-f]{12}, attempt 1\)$/m)
+    expect(rescuer.output()).toMatch(/^\[scale\] computed$/m)
+    expect(doomed.output()).not.toMatch(/^\[scale\] computed$/m)
+    expect(outputHashes("coordinator-k")).toEqual(baseline)
+    await stopWorker(rescuer)
+  }, 300_000)
+})
