@@ -1,9 +1,9 @@
 /**
  * What a `pipeline worker` does with one job: rebuild the stage from the job's config with its own copy
  * of the definition, check that its fingerprint is the coordinator's (same code, packages, params,
- * inputs), fetch the inputs from the remote cache (re-hashed), compute the stage in a child process
- * (so that BullMQ's lock renewal in this event loop never starves), and publish outputs and the
- * signed entry. At-least-once delivery is harmless: a stage already in the store or the remote cache
+ * inputs), fetch the inputs from the remote cache (re-hashed), compute the stage (heavy stages in a
+ * child process, so that BullMQ's lock renewal in this event loop never starves), and publish
+ * outputs and the signed entry. At-least-once delivery is harmless: a stage already in the store or the remote cache
  * is not computed again.
  */
 import * as Effect from "effect/Effect"
@@ -82,9 +82,10 @@ export const takeJob = (
     if (missing) return yield* refuse(data.stage, missing, "the coordinator publishes every stage it reuses; rerun it with the same --remote")
     if (local._tag === "Stale") for (const hash of local.corrupted) yield* store.removeObject(hash)
 
-    // every stage out of this process (heavy or not): a CPU-bound body would block BullMQ's lock renewal
+    // heavy stages run in their own process, as on one machine: their CPU-bound work never blocks
+    // this event loop, where BullMQ renews the job's lock (light stages are declared quick)
     const entry = yield* executeStage(store, cache, {
-      stage: { ...stage, heavy: true }, params: params.decoded, fingerprint, components, inputs: data.inputs, runId: data.runId,
+      stage, params: params.decoded, fingerprint, components, inputs: data.inputs, runId: data.runId,
       worker: { definitionModule: definition.module, definitionName: definition.name, config: data.config }
     }, hooks)
     yield* store.writeHead(entry)

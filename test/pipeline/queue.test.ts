@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { IndexEntry } from "../../pipeline/records.ts"
 import { redisMissing, startRedis, type RedisTestServer } from "../support/redis-server.ts"
 import { startS3Server, type S3TestServer } from "../support/s3-server.ts"
-import { makeFixtureProject, runCli, spawnCli, type FixtureProject } from "./fixture-project.ts"
+import { cliInProcess, makeFixtureProject, spawnCli, type FixtureProject } from "./fixture-project.ts"
 
 const STAGES = ["combine:p", "combine:q", "report", "scale", "shift", "source"]
 const missing = redisMissing()
@@ -23,6 +23,10 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
   let env: Record<string, string>
   let baseline: Record<string, Record<string, string>>
   const workers: Array<ReturnType<typeof spawnCli>> = []
+  const saved = { ...process.env }
+  // the coordinator runs in this process (one process start less per run on a loaded machine); workers are processes
+  const coordinate = (storeName: string, remote: string, ...more: Array<string>) =>
+    cliInProcess(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store(storeName), ...more])
   const store = (name: string) => path.join(project.dir, name)
   const outputHashes = (name: string) =>
     Object.fromEntries(STAGES.map((s) => {
@@ -51,11 +55,13 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     project = makeFixtureProject()
     ;[s3, redis] = await Promise.all([startS3Server(project.dir), startRedis()])
     env = { ...s3.env, PIPELINE_REMOTE_KEY: "queue-test-key-0123456789abcdef0123456789" }
-    const local = await runCli(project, ["run", "--store", store("one-machine")])
+    Object.assign(process.env, env)
+    const local = await cliInProcess(project, ["run", "--store", store("one-machine")])
     expect(local.code).toBe(0)
     baseline = outputHashes("one-machine")
   }, 180_000)
   afterAll(async () => {
+    process.env = saved
     await Promise.all(workers.map(stopWorker))
     await Promise.all([s3?.close(), redis?.close()])
     await project?.cleanup()
@@ -64,11 +70,12 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
   it("two workers on separate stores and one remote give the one-machine run's hashes", async () => {
     const remote = `s3://${s3.bucket}/two-workers`
     const [a, b] = await Promise.all([startWorker("worker-a", remote), startWorker("worker-b", remote)])
-    const run = await runCli(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store("coordinator")], env)
+    const run = await coordinate("coordinator", remote)
     expect(run.stderr).toBe("")
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/6 ran/)
-    expect(run.stdout).toMatch(/\[scale\] taken by worker [^\s:]+:\d+/) // remote logs reach the coordinator
+    expect(run.stdout).toMatch(/\[scale\] taken by worker [^\s:]+:\d+/) // remote logs and progress reach the coordinator
+    expect(run.stdout).toContain("[scale] 1/1 scaled")
     expect(outputHashes("coordinator")).toEqual(baseline)
     const computed = (out: string) => [...out.matchAll(/^\[(\S+)\] computed$/gmu)].map((m) => m[1])
     const byA = computed(a.output()), byB = computed(b.output())
@@ -78,7 +85,7 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     expect(byB.length).toBeGreaterThan(0)
 
     // a second run finds everything in the remote cache: nothing is queued
-    const again = await runCli(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store("coordinator-2")], env)
+    const again = await coordinate("coordinator-2", remote)
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/6 cached/)
     expect(again.stdout).not.toContain("queued as job")
@@ -90,7 +97,7 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     const sets = ["--set", "scale.sleepMs=5000"]
     // a short lock, so that the dead worker's job is handed on within seconds (long enough for a loaded CI machine)
     const doomed = await startWorker("doomed", remote, 5000)
-    const coordinator = spawnCli(project, ["run", "--executor", "queue", "--redis", redis.url, "--remote", remote, "--store", store("coordinator-k"), ...sets], env)
+    const coordinator = coordinate("coordinator-k", remote, ...sets)
     for (let waited = 0; !doomed.output().includes("[scale] taken"); waited += 50) {
       if (waited > 60_000) throw new Error(`scale never reached the doomed worker: ${doomed.output()}`)
       await new Promise((r) => setTimeout(r, 50))
@@ -101,7 +108,7 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     process.kill(doomed.child.pid!, "SIGKILL")
     await doomed.done
     const rescuer = await startWorker("rescuer", remote, 5000)
-    const run = await coordinator.done
+    const run = await coordinator
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/6 ran/)
     expect(rescuer.output()).toMatch(/^\[scale\] taken \(job [0-9a-f]{12}, attempt 1\)$/m)
