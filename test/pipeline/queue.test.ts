@@ -89,6 +89,13 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/6 cached/)
     expect(again.stdout).not.toContain("queued as job")
+
+    // a stage failing on a worker fails the run once (no retry), with the stage's own message and hint
+    const failing = await coordinate("coordinator-3", remote, "--set", "shift.fail=true")
+    expect(failing.code).toBe(1)
+    expect(failing.stdout).toContain("[shift] failed: shift was told to fail (fixture)\n  hint: unset shift.fail")
+    expect(failing.stderr).toMatch(/stage\(s\) failed: shift/)
+    expect(`${a.output()}${b.output()}`.match(/\[shift\] taken/g)).toHaveLength(2) // the first run's and this one's
     await Promise.all([stopWorker(a), stopWorker(b)])
   }, 300_000)
 

@@ -24,7 +24,10 @@ export const startS3Server = async (dir: string, bucket = "seed-cache"): Promise
   return {
     endpoint,
     bucket,
-    env: { AWS_ENDPOINT_URL: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" },
+    env: {
+      AWS_ENDPOINT_URL: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true"
+    },
     close: () => server.close() as Promise<void>
   }
 }
