@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { StoreError } from "../errors.ts"
-import type { IndexEntry } from "../records.ts"
+import type { IndexEntry, Sha256Hex } from "../records.ts"
 import { hashFileFromDisk, type StatCache } from "../stat-cache.ts"
 import { safeName, type Store } from "../store.ts"
 import { openBucket, type Bucket } from "./s3-bucket.ts"
@@ -34,7 +34,7 @@ export interface RemoteCache {
   readonly findEntry: (stage: string, fingerprint: string) => Effect.Effect<RemoteEntry, RemoteError>
   readonly hasEntry: (stage: string, fingerprint: string) => Effect.Effect<boolean, RemoteError>
   /** Makes object `hash` present and intact in the local store, downloading and re-hashing it if needed. */
-  readonly fetchObject: (store: Store, cache: StatCache, hash: string) => Effect.Effect<ObjectFetch, RemoteError | StoreError>
+  readonly fetchObject: (store: Store, cache: StatCache, hash: Sha256Hex) => Effect.Effect<ObjectFetch, RemoteError | StoreError>
   /** Uploads the entry's output objects, then the signed entry (so a reader never finds an entry before its objects). */
   readonly publish: (store: Store, entry: IndexEntry) => Effect.Effect<void, RemoteError>
   readonly close: () => void
@@ -53,7 +53,7 @@ export const makeRemoteCache = (location: RemoteLocation, key: Buffer, bucket: B
       return verified._tag === "Valid" ? { _tag: "Found", entry: verified.entry } : { _tag: "Ignored", reason: verified.reason }
     })
 
-  const fetchObject = (store: Store, cache: StatCache, hash: string) =>
+  const fetchObject = (store: Store, cache: StatCache, hash: Sha256Hex) =>
     Effect.gen(function* () {
       if (store.hasObject(hash)) {
         if ((yield* cache.hash(store.objectPath(hash))) === hash) return { _tag: "Present" } as ObjectFetch

@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { StoreError } from "../errors.ts"
-import type { IndexEntry } from "../records.ts"
+import type { IndexEntry, Sha256Hex } from "../records.ts"
 import type { StatCache } from "../stat-cache.ts"
 import type { Store } from "../store.ts"
 import type { RemoteCache } from "./remote-cache.ts"
@@ -39,7 +39,7 @@ export const pullObjects = (
   remote: RemoteCache,
   store: Store,
   cache: StatCache,
-  wanted: ReadonlyArray<readonly [string, string]>
+  wanted: ReadonlyArray<readonly [string, Sha256Hex]>
 ): Effect.Effect<string | undefined, RemoteError | StoreError> =>
   Effect.gen(function* () {
     for (const [label, hash] of wanted) {

@@ -3,10 +3,13 @@
  * JSON. Only holders of the key can publish entries that others accept; whoever can merely write to
  * the bucket cannot (the lesson of CVE-2025-36852: first writer wins in a shared cache).
  */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { canonicalJson } from "../canonical-json.ts"
 import { fingerprintOf } from "../fingerprint.ts"
-import type { IndexEntry } from "../records.ts"
+import { IndexEntry } from "../records.ts"
 
 export const SIGNED_ENTRY_FORMAT = "pipeline-signed-entry/1"
 
@@ -53,17 +56,17 @@ export const verifyEntry = (text: string, key: Buffer, stage: string, fingerprin
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { _tag: "Invalid", reason: "bad signature (altered, or signed with another key)" }
   }
-  const entry = doc.entry
-  if (!isObject(entry) || !isObject(entry.outputs) || !isObject(entry.components) || !isObject(entry.inputs)) {
-    return { _tag: "Invalid", reason: "signed, but not an index entry" }
+  // decoded with the store's own Schema: every hash must be 64 hex digits (hashes become file names)
+  const decoded = Schema.decodeUnknownEither(IndexEntry)(doc.entry)
+  if (Either.isLeft(decoded)) {
+    return { _tag: "Invalid", reason: `signed, but not an index entry: ${ParseResult.TreeFormatter.formatErrorSync(decoded.left).split("\n").slice(-1)[0].trim()}` }
   }
+  const entry = decoded.right
   if (entry.stage !== stage || entry.fingerprint !== fingerprint) {
-    return { _tag: "Invalid", reason: `signed for ${String(entry.stage)} ${String(entry.fingerprint).slice(0, 12)}, not this stage and fingerprint` }
+    return { _tag: "Invalid", reason: `signed for ${entry.stage} ${entry.fingerprint.slice(0, 12)}, not this stage and fingerprint` }
   }
-  if (fingerprintOf(entry.components as unknown as IndexEntry["components"]) !== fingerprint) {
+  if (fingerprintOf(entry.components as IndexEntry["components"]) !== fingerprint) {
     return { _tag: "Invalid", reason: "its components do not hash to its fingerprint" }
   }
-  const hashes = [...Object.values(entry.outputs), ...Object.values(entry.inputs)].map((o) => (isObject(o) ? o.hash : undefined))
-  if (!hashes.every((h) => typeof h === "string" && HEX64.test(h))) return { _tag: "Invalid", reason: "an output or input hash is not 64 hex digits" }
-  return { _tag: "Valid", entry: entry as unknown as IndexEntry }
+  return { _tag: "Valid", entry }
 }
