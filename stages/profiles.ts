@@ -8,9 +8,12 @@
 const methods = [
   { name: "autoencoder", kind: "autoencoder" },
   { name: "contrastive", kind: "contrastive" },
-  // the last block's map as local features (a third of the cost of the block before it) plus the
-  // global MI term: in `quick`, local-only on block -2 (pooled or not) stayed within a point of the random encoder
-  { name: "infomax", kind: "infomax", localLayer: -1, alpha: 0.5 },
+  // Deep InfoMax as published, DIM(L): local features of the block before the last, global vector
+  // from the encoder's output above it, alpha 0, beta 1, gamma 0.1 (the schema's defaults)
+  { name: "infomax", kind: "infomax" },
+  // the earlier variant, kept under its own name: the last block's map as local features (a third
+  // of the cost) plus the global MI term, no prior matching
+  { name: "infomax-lastlayer", kind: "infomax", localLayer: -1, alpha: 0.5, gamma: 0 },
   { name: "raw-pixels", kind: "raw-pixels" },
   { name: "random-encoder", kind: "random-encoder" },
   { name: "supervised", kind: "supervised" }
