@@ -58,7 +58,7 @@ const metricsOutputs = (run: RunRecord): Map<string, OutputRecord> =>
  * Every metric value that differs between runs `a` and `b` (or exists in one only), in stage,
  * output, metric order. `objectPath` locates a committed output by hash.
  */
-export const diffMetrics = async (a: RunRecord, b: RunRecord, objectPath: (hash: string) => string): Promise<MetricDiff> => {
+export const diffMetrics = async (a: RunRecord, b: RunRecord, objectPath: (hash: OutputRecord["hash"]) => string): Promise<MetricDiff> => {
   const [left, right] = [metricsOutputs(a), metricsOutputs(b)]
   const unavailable: Array<string> = []
   /** The output's metrics, {} when the run lacks it, undefined when its object is gone. */

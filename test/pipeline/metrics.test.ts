@@ -3,17 +3,22 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { diffMetrics, formatMetricChange, readMetricsFile } from "../../pipeline/metrics.ts"
-import type { OutputRecord, RunRecord } from "../../pipeline/records.ts"
+import { asSha256Hex, type OutputRecord, type RunRecord } from "../../pipeline/records.ts"
+import * as crypto from "node:crypto"
 import { tempDir } from "../support/temp-dir.ts"
+
+const digest = (name: string) => asSha256Hex(crypto.createHash("sha256").update(name).digest("hex"))
 
 /** A store-like folder of objects named by their (fake) hash. */
 const objects = (dir: string) => ({
-  arrow: (hash: string, row: Record<string, number>) => {
+  arrow: (name: string, row: Record<string, number>) => {
+    const hash = digest(name)
     const columns = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Float64Array.of(v)]))
     fs.writeFileSync(path.join(dir, hash), tableToIPC(tableFromArrays(columns), "file"))
     return { hash, bytes: 0, rows: 1, format: "arrow", extension: "arrow", metrics: true } satisfies OutputRecord
   },
-  json: (hash: string, value: unknown) => {
+  json: (name: string, value: unknown) => {
+    const hash = digest(name)
     fs.writeFileSync(path.join(dir, hash), JSON.stringify(value))
     return { hash, bytes: 0, format: "file", extension: "json", metrics: true } satisfies OutputRecord
   }
@@ -67,7 +72,7 @@ describe("metrics outputs", () => {
     const o = objects(dir)
     const a = run("A", { "probe:x": { metrics: o.arrow("x1", { top1: 0.5 }) } })
     const b = run("B", { "probe:x": { metrics: o.arrow("x2", { top1: 0.6 }) } })
-    fs.rmSync(path.join(dir, "x1"))
+    fs.rmSync(path.join(dir, digest("x1")))
     const diff = await diffMetrics(a, b, (hash) => path.join(dir, hash))
     expect(diff.unavailable).toEqual(["probe:x.metrics"])
     expect(diff.changes).toEqual([])
