@@ -61,6 +61,10 @@ export const cifar10Source = (dir: string, batchRows = defaultBatchRows): ImageS
     classNames,
     labels,
     sourceFiles: scanned.map((s) => s.source),
+    // test_batch.bin, listed last, is CIFAR-10's official test set (when the train batches are there too)
+    ...(files.length > 1 && files.at(-1)!.endsWith("test_batch.bin")
+      ? { officialTestFrom: scanned.slice(0, -1).reduce((n, s) => n + s.labels.length, 0) }
+      : {}),
     batches: async function* () {
       const records = Buffer.alloc(batchRows * recordBytes)
       const pixels = new Uint8Array(batchRows * 3 * plane)

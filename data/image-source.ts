@@ -22,6 +22,11 @@ export interface ImageSource {
   readonly sourceFiles: ReadonlyArray<SourceFile>
   readonly notes?: Readonly<Record<string, unknown>>
   /**
+   * Where the source's own test set starts (a source row index): rows from here on are the official
+   * test set (Fashion-MNIST / MNIST t10k, CIFAR-10 test_batch). Undefined for sources without one.
+   */
+  readonly officialTestFrom?: number
+  /**
    * Pixel batches in source order, `labels.length` rows in all. A batch's buffers may be reused
    * once the consumer asks for the next one. Rows whose `keep[row]` is 0 will be dropped by the
    * caller, so a source may skip decoding them (their pixels are then unspecified).

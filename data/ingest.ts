@@ -13,26 +13,44 @@ import { defaultBatchRows, type ImageSource } from "./image-source.ts"
 import { makeImageTableWriter } from "./image-table.ts"
 import { openImageSource } from "./open-source.ts"
 
-/** Which rows survive `limitPerClass`, and the resulting class counts. */
-export const selectRows = (labels: Uint8Array, classes: number, limitPerClass?: number) => {
+/**
+ * Which rows survive `limitPerClass`, the resulting class counts, and how many kept rows come before
+ * `officialTestFrom`. With an official test set the limit applies to the official train and test
+ * parts separately (the first N of each class in each), so a limited table still has both.
+ */
+export const selectRows = (labels: Uint8Array, classes: number, limitPerClass?: number, officialTestFrom?: number) => {
   const counts = new Array<number>(classes).fill(0)
+  const testFrom = officialTestFrom ?? labels.length
   if (limitPerClass === undefined) {
     for (const l of labels) counts[l]++
-    return { keep: undefined, counts, rows: labels.length }
+    return { keep: undefined, counts, rows: labels.length, keptBeforeTest: testFrom }
   }
   const keep = new Uint8Array(labels.length)
+  let partCounts = new Array<number>(classes).fill(0)
   let rows = 0
-  for (let i = 0; i < labels.length; i++)
-    if (counts[labels[i]] < limitPerClass) {
+  let keptBeforeTest = 0
+  for (let i = 0; i < labels.length; i++) {
+    if (i === testFrom) {
+      keptBeforeTest = rows
+      partCounts = new Array<number>(classes).fill(0)
+    }
+    if (partCounts[labels[i]] < limitPerClass) {
+      partCounts[labels[i]]++
       counts[labels[i]]++
       keep[i] = 1
       rows++
     }
-  return { keep, counts, rows }
+  }
+  return { keep, counts, rows, keptBeforeTest: testFrom >= labels.length ? rows : keptBeforeTest }
 }
 
 /** The table metadata for a source and its kept rows. */
-const metadataFor = (source: ImageSource, rows: number, classCounts: ReadonlyArray<number>): ImageTableMetadata => ({
+const metadataFor = (
+  source: ImageSource,
+  rows: number,
+  classCounts: ReadonlyArray<number>,
+  keptBeforeTest: number
+): ImageTableMetadata => ({
   kind: "images",
   source: source.source,
   shape: [source.shape[0], source.shape[1], source.shape[2]],
@@ -40,7 +58,8 @@ const metadataFor = (source: ImageSource, rows: number, classCounts: ReadonlyArr
   rows,
   classCounts: [...classCounts],
   sourceFiles: [...source.sourceFiles],
-  ...(source.notes ? { notes: { ...source.notes } } : {})
+  ...(source.notes ? { notes: { ...source.notes } } : {}),
+  ...(source.officialTestFrom === undefined ? {} : { officialTest: { firstId: keptBeforeTest, rows: rows - keptBeforeTest } })
 })
 
 export interface IngestOptions {
@@ -57,12 +76,17 @@ export const ingestDataset = (
   Effect.gen(function* () {
     const where = "path" in config && config.path !== undefined ? config.path : config.source
     const source = yield* Effect.try({ try: () => openImageSource(config, options.batchRows), catch: toDataError(where) })
-    const { keep, counts, rows } = selectRows(source.labels, source.classNames.length, config.limitPerClass)
+    const { keep, counts, rows, keptBeforeTest } = selectRows(
+      source.labels,
+      source.classNames.length,
+      config.limitPerClass,
+      source.officialTestFrom
+    )
     if (rows === 0)
       return yield* Effect.fail(
         new EmptyDataset({ path: where, message: `${where}: the dataset is empty (0 images)`, hint: "check the source folder/files" })
       )
-    const metadata = metadataFor(source, rows, counts)
+    const metadata = metadataFor(source, rows, counts, keptBeforeTest)
     const rowBytes = metadata.shape[0] * metadata.shape[1] * metadata.shape[2]
     const progress = options.onProgress ?? (() => Effect.void)
     yield* Effect.scoped(

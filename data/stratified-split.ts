@@ -50,3 +50,48 @@ export const planSplit = (classCounts: ReadonlyArray<number>, ratios: SplitRatio
   })
   return { assignment, counts }
 }
+
+/** How the test split is chosen: the source's own test set, or a seeded share of every row. */
+export type SplitMode = "official" | "random"
+
+/** Route codes: a row's split index (0 train, 1 val, 2 test), or `droppedRoute` for a train row removed as a duplicate. */
+export const droppedRoute = 3
+
+/**
+ * Every row's split, in input order. `random`: the stratified plan over all rows (by rank within
+ * class, as `planSplit` assigns). `official`: rows before `officialTestFrom` are the official train
+ * set, of which a stratified, seeded `val` share becomes val and the rest train; every later row is test.
+ */
+export const routeRows = (
+  labels: Uint8Array,
+  classCount: number,
+  ratios: SplitRatios,
+  seed: number,
+  official?: { readonly testFrom: number }
+): Uint8Array => {
+  const pool = official === undefined ? labels : labels.subarray(0, official.testFrom)
+  const classCounts = new Array<number>(classCount).fill(0)
+  for (const c of pool) classCounts[c]++
+  const poolRatios = official === undefined ? ratios : { train: 1 - ratios.val, val: ratios.val, test: 0 }
+  const plan = planSplit(classCounts, poolRatios, seed)
+  const rank = new Array<number>(classCount).fill(0)
+  const route = new Uint8Array(labels.length).fill(2)
+  for (let r = 0; r < pool.length; r++) route[r] = plan.assignment[pool[r]][rank[pool[r]]++]
+  return route
+}
+
+/**
+ * Marks as dropped (`droppedRoute`) every train row whose pixels exactly equal those of a val or
+ * test row (compared by content hash), so no test image is also trained on. Returns how many.
+ */
+export const dropCrossSplitDuplicates = (route: Uint8Array, contentHashes: ReadonlyArray<string>): number => {
+  const heldOut = new Set<string>()
+  for (let r = 0; r < route.length; r++) if (route[r] === 1 || route[r] === 2) heldOut.add(contentHashes[r])
+  let dropped = 0
+  for (let r = 0; r < route.length; r++)
+    if (route[r] === 0 && heldOut.has(contentHashes[r])) {
+      route[r] = droppedRoute
+      dropped++
+    }
+  return dropped
+}

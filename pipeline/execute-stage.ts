@@ -71,7 +71,8 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
         hash, bytes: checked.bytes, ...(checked.rows !== undefined ? { rows: checked.rows } : {}),
         format: spec.format ?? "arrow", extension: spec.extension ?? (spec.format === "file" ? "bin" : "arrow"),
         ...(spec.fileName ? { fileName: spec.fileName } : {}),
-        ...(spec.volatile ? { volatile: true } : {})
+        ...(spec.volatile ? { volatile: true } : {}),
+        ...(spec.metrics ? { metrics: true } : {})
       }
     }
     return outputs

@@ -31,7 +31,9 @@ export const OutputRecord = Schema.Struct({
   /** Name of its export under latest/<stage>/. */
   fileName: Schema.optional(Schema.String),
   /** Holds run measurements (timings): not expected to be byte-identical on a rerun. */
-  volatile: Schema.optional(Schema.Boolean)
+  volatile: Schema.optional(Schema.Boolean),
+  /** Declared a metrics output: `diff` compares its values. */
+  metrics: Schema.optional(Schema.Boolean)
 })
 export type OutputRecord = typeof OutputRecord.Type
 

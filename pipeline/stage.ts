@@ -27,6 +27,12 @@ export interface OutputSpec {
    * give other bytes. `audit --rerun` lists it apart and does not count it against reproducibility.
    */
   readonly volatile?: boolean
+  /**
+   * The output holds the stage's headline numbers: an Arrow table whose first row's numeric columns
+   * are the metrics, or (format "file") a JSON object of numbers, nested objects giving dotted names.
+   * `diff` shows how each moved between two runs.
+   */
+  readonly metrics?: boolean
   /** Expected Arrow schema: field names in order; the runner rejects an output that differs. */
   readonly fields?: ReadonlyArray<string>
 }

@@ -3,7 +3,7 @@
  * its slice, so only that slice enters its fingerprint.
  */
 import * as Schema from "effect/Schema"
-import { DatasetConfig, SplitConfig } from "./dataset.ts"
+import { DatasetConfig, SplitConfig, splitModeProblem } from "./dataset.ts"
 import { AugmentConfig, ComputeConfig, EncoderConfig, KnnConfig, MethodConfig, ProbeConfig, TrainingConfig } from "./methods.ts"
 
 /** Why a methods list is unusable (duplicate names would collide as stage names), or undefined. */
@@ -50,5 +50,5 @@ export const SeedConfig = Schema.Struct({
   knn: Schema.optionalWith(KnnConfig, { default: () => Schema.decodeSync(KnnConfig)({}) }),
   compute: Schema.optionalWith(ComputeConfig, { default: () => Schema.decodeSync(ComputeConfig)({}) }),
   report: Schema.optionalWith(ReportConfig, { default: () => Schema.decodeSync(ReportConfig)({}) })
-})
+}).pipe(Schema.filter(splitModeProblem))
 export type SeedConfig = typeof SeedConfig.Type

