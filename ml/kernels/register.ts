@@ -9,6 +9,7 @@ import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter.ts"
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input.ts"
 import { maxPoolGradConfig } from "./max-pool-grad.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
+import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from "./native-conv.ts"
 import { sumLeadingAxesConfig } from "./sum-leading-axes.ts"
 
 /** Name and version of this kernel set, recorded in provenance (bump when results could change). */
@@ -16,21 +17,33 @@ export const SEED_KERNELS = "seed-wasm-grad v2"
 /** The benchmark baseline: stock wasm plus only the filter gradient it lacks, as a plain loop. */
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
-export type KernelSet = "seed" | "stock"
+/** The seed kernels with the convolutions (forward and both gradients) on oneDNN (ml/onednn/). */
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1"
 
-/** A kernel to install; `make` receives the stock kernel it replaces, for kernels that delegate to it. */
+export type KernelSet = "seed" | "stock" | "native"
+
+/** A kernel to install; `make` receives the kernel it replaces (stock, or an earlier one of its set), for kernels that delegate to it. */
 interface Replacement {
   readonly kernelName: string
   readonly make: (stock: tf.KernelConfig | undefined) => tf.KernelConfig
 }
 
-const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
-  seed: [
+const seedSet: ReadonlyArray<Replacement> = [
     { kernelName: tf.Conv2DBackpropFilter, make: () => conv2DBackpropFilterConfig },
     { kernelName: tf.Conv2DBackpropInput, make: () => conv2DBackpropInputConfig },
     { kernelName: tf.MaxPoolGrad, make: () => maxPoolGradConfig },
     { kernelName: tf.Sum, make: (stock) => sumLeadingAxesConfig(stock!) },
     { kernelName: tf.BatchMatMul, make: (stock) => batchMatMulConfig(stock!) }
+]
+
+const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
+  seed: seedSet,
+  // after the seed set: each native kernel falls back to the one registered before it (seed or stock)
+  native: [
+    ...seedSet,
+    { kernelName: tf.Conv2D, make: (previous) => nativeConv2DConfig(previous!) },
+    { kernelName: tf.Conv2DBackpropInput, make: (previous) => nativeConv2DBackpropInputConfig(previous!) },
+    { kernelName: tf.Conv2DBackpropFilter, make: (previous) => nativeConv2DBackpropFilterConfig(previous!) }
   ],
   stock: [{ kernelName: tf.Conv2DBackpropFilter, make: () => naiveConv2DBackpropFilterConfig }]
 }
