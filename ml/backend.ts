@@ -1,7 +1,8 @@
 /**
  * The compute backend: picks and initialises a TensorFlow.js backend for training.
  *   "tensorflow": @tensorflow/tfjs-node (libtensorflow), only when it imports AND runs an op;
- *   "wasm": XNNPACK + the project's gradient kernels (ml/kernels/), the default here;
+ *   "native": wasm with the convolutions on Debian's oneDNN (ml/onednn/, package libdnnl2);
+ *   "wasm": XNNPACK + the project's gradient kernels (ml/kernels/), the fallback;
  *   "cpu": tfjs's pure-JS backend, only when asked (hundreds of times slower for convolutions).
  * Whichever is chosen, tfjs-core's gradient functions are registered, so tf.variableGrads and
  * optimizer.minimize work without the `@tensorflow/tfjs` umbrella.
@@ -15,12 +16,16 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
+import * as os from "node:os"
 import * as path from "node:path"
 import { registerCoreGradients } from "./kernels/core-gradients.ts"
-import { registerSeedKernels, SEED_KERNELS, STOCK_KERNELS, type KernelSet } from "./kernels/register.ts"
+import { NATIVE_KERNELS, registerSeedKernels, SEED_KERNELS, STOCK_KERNELS, type KernelSet } from "./kernels/register.ts"
+import { loadOneDnn, ONEDNN_INSTALL_HINT, OneDnnUnavailable } from "./onednn/library.ts"
 
-export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu"
-export const BackendPreferenceSchema = Schema.Literal("auto", "tensorflow", "wasm", "cpu")
+export type BackendPreference = "auto" | "tensorflow" | "native" | "wasm" | "cpu"
+export const BackendPreferenceSchema = Schema.Literal("auto", "tensorflow", "native", "wasm", "cpu")
+/** A backend that can actually run (what "auto" resolves to). */
+export type BackendName = Exclude<BackendPreference, "auto">
 
 /** What ran the computation; goes into every stage's provenance. */
 export interface BackendInfo {
@@ -29,6 +34,9 @@ export interface BackendInfo {
   readonly threads: number
   /** The gradient kernel set in use, e.g. "seed-wasm-grad v2", or "stock". */
   readonly kernels: string
+  /** native only: oneDNN's version and the instruction set its kernels use here. */
+  readonly onednn?: string
+  readonly isa?: string
 }
 
 /** The requested backend cannot be initialised here. */
@@ -38,7 +46,7 @@ export class BackendUnavailable extends Data.TaggedError("BackendUnavailable")<{
 }> {}
 
 export interface BackendOptions {
-  /** XNNPACK threads; wasm in Node is single-threaded whatever is asked (see ml/kernels/README.md). */
+  /** native: oneDNN's OpenMP threads (default: every core). wasm: XNNPACK threads, but wasm in Node is single-threaded whatever is asked (see ml/kernels/README.md). */
   readonly threads?: number
   /** "stock" only for the benchmark baseline: stock wasm plus a naive filter gradient. */
   readonly kernels?: KernelSet
@@ -74,6 +82,24 @@ const initWasm = async (threads: number | undefined, kernels: KernelSet): Promis
   return { name: "wasm", version: wasm.version_wasm, threads: wasm.getThreadsCount(), kernels: kernels === "seed" ? SEED_KERNELS : STOCK_KERNELS }
 }
 
+/** wasm with oneDNN convolutions; the thread count is set before any primitive is created. */
+const initNative = async (threads: number | undefined): Promise<BackendInfo> => {
+  const dnnl = loadOneDnn()
+  dnnl.setThreads(threads ?? os.availableParallelism())
+  const wasm = await initWasm(undefined, "native")
+  return { name: "native", version: wasm.version, threads: dnnl.maxThreads(), kernels: NATIVE_KERNELS, onednn: dnnl.version, isa: dnnl.isa }
+}
+
+/** Whether oneDNN loads here (it is loaded once per process either way). */
+const oneDnnLoads = (): boolean => {
+  try {
+    loadOneDnn()
+    return true
+  } catch {
+    return false
+  }
+}
+
 const initCpu = async (): Promise<BackendInfo> => {
   const cpu = await import("@tensorflow/tfjs-backend-cpu")
   if (!(await tf.setBackend("cpu"))) throw new Error("tf.setBackend('cpu') returned false")
@@ -86,10 +112,17 @@ const unavailable = (preference: BackendPreference, cause: unknown): BackendUnav
     message: `backend "${preference}" could not be initialised: ${cause instanceof Error ? cause.message : String(cause)}`,
     hint: preference === "tensorflow"
       ? "tfjs-node needs its native libtensorflow binary (not installable here); use --backend auto or wasm"
+      : cause instanceof OneDnnUnavailable
+      ? cause.hint
+      : preference === "native"
+      ? ONEDNN_INSTALL_HINT
       : "check that @tensorflow/tfjs-backend-wasm and its .wasm files are installed (pnpm install)"
   })
 
-/** Picks and initializes the backend: tfjs-node ("tensorflow") when it imports AND works, else wasm with the project's gradient kernels; cpu only if asked. */
+/**
+ * Picks and initializes the backend. "auto": tfjs-node ("tensorflow") when it imports AND works, else
+ * native when oneDNN loads, else wasm with the project's gradient kernels; cpu only if asked.
+ */
 export const selectBackend = async (
   preference: BackendPreference,
   options?: BackendOptions
@@ -101,6 +134,7 @@ export const selectBackend = async (
     if (preference === "tensorflow") throw unavailable(preference, "@tensorflow/tfjs-node did not import or run")
   }
   try {
+    if (preference === "native" || (preference === "auto" && options?.kernels === undefined && oneDnnLoads())) return await initNative(options?.threads)
     return preference === "cpu" ? await initCpu() : await initWasm(options?.threads, options?.kernels ?? "seed")
   } catch (cause) {
     throw cause instanceof BackendUnavailable ? cause : unavailable(preference, cause)
@@ -122,5 +156,6 @@ export const backendProvenance = (info: BackendInfo): Record<string, unknown> =>
   backend: info.name,
   backendVersion: info.version,
   threads: info.threads,
-  kernels: info.kernels
+  kernels: info.kernels,
+  ...(info.onednn !== undefined ? { onednn: info.onednn, isa: info.isa } : {})
 })

@@ -100,6 +100,8 @@ const executeAll = (
   Effect.gen(function* () {
     const reporter = options.reporter ?? silentReporter
     const slots = yield* makePrioritySlots(options.concurrency ?? os.cpus().length)
+    const heavyLimit = session.definition.heavyConcurrency?.(session.loaded.config)
+    const heavySlots = heavyLimit === undefined ? undefined : yield* makePrioritySlots(heavyLimit)
     // a stage's last successful run (any fingerprint, any profile) is the guess of its next run time
     const lastSeconds = new Map<string, number>()
     for (const stage of stages) lastSeconds.set(stage.name, (yield* session.store.readHead(stage.name))?.timings.seconds ?? 0)
@@ -137,8 +139,12 @@ const executeAll = (
         }
         // The lookup holds a slot too, so stages that became ready together compete by priority; the
         // result is published before the slot is given back, so the stages it unblocks compete as well.
-        const inSlot = <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) =>
-          slots.withSlot(priorities.get(stage.name)!)(effect.pipe(Effect.tap(settleIfDone(stage))))
+        const inSlot = <A extends Settled | "wait", E, R>(effect: Effect.Effect<A, E, R>) => {
+          const priority = priorities.get(stage.name)!
+          const held = slots.withSlot(priority)(effect.pipe(Effect.tap(settleIfDone(stage))))
+          // a heavy stage first waits for a heavy slot, holding no ordinary one meanwhile
+          return stage.heavy && heavySlots ? heavySlots.withSlot(priority)(held) : held
+        }
         yield* runOrReuse(session, stage, inputs, force.includes(stage.name), runId, reporter, records, inSlot, options.stageRunner).pipe(
           // a failure is published at once, without waiting for a slot: its descendants only need skipping
           Effect.catchAll((error) => Effect.tap(recordFailure(stage)(error), settle(stage)))

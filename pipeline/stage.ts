@@ -121,6 +121,11 @@ export interface PipelineDefinition<C = any> {
   /** The base config used when no `--config` file is given. */
   readonly defaultConfig: unknown
   readonly stages: (config: C) => ReadonlyArray<StageDefinition<any>>
+  /**
+   * At most this many heavy stages run at once, whatever `--concurrency` says (e.g. because each
+   * uses several threads, and more busy threads than cores slow everything down). Default: no limit.
+   */
+  readonly heavyConcurrency?: (config: C) => number
 }
 
 export const definePipeline = <C>(definition: PipelineDefinition<C>): PipelineDefinition<C> => definition

@@ -130,8 +130,10 @@ export const KnnConfig = Schema.Struct({
 export type KnnConfig = typeof KnnConfig.Type
 
 export const ComputeConfig = Schema.Struct({
-  backend: withDefault(Schema.Literal("auto", "tensorflow", "wasm", "cpu"), "auto"),
-  threads: Schema.optional(PositiveInt)
+  /** auto: tensorflow (tfjs-node) when installed, else native (oneDNN, Debian's libdnnl2) when it loads, else wasm. */
+  backend: withDefault(Schema.Literal("auto", "tensorflow", "native", "wasm", "cpu"), "auto"),
+  /** Threads per heavy stage (native); auto: the cores shared by the heavy stages that can run at once. */
+  threads: Schema.optional(Schema.Union(PositiveInt, Schema.Literal("auto")))
 })
 export type ComputeConfig = typeof ComputeConfig.Type
 

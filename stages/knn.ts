@@ -5,15 +5,17 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
-import { ComputeConfig, KnnConfig } from "../schemas/methods.ts"
+import { ResolvedCompute } from "../ml/compute.ts"
+import { KnnConfig } from "../schemas/methods.ts"
+import { computeSlice } from "./compute.ts"
 import { ProbeInputMismatch } from "./probe.ts"
 import { runKey, type SeededRun } from "./seeded-runs.ts"
 
 export const KnnParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
   knn: KnnConfig,
-  /** The similarity products run on the tfjs backend. */
-  compute: ComputeConfig
+  /** The similarity products run on the tfjs backend (resolved on this machine, with its threads: stages/compute.ts). */
+  compute: ResolvedCompute
 })
 export type KnnParams = typeof KnnParams.Type
 
@@ -24,7 +26,7 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
     name: `knn:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: KnnParams,
-    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, knn: config.knn ?? {}, compute: config.compute ?? {} }),
+    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, knn: config.knn ?? {}, compute: computeSlice(config) }),
     inputs: {
       train: { stage: pretrain, output: "train" },
       val: { stage: pretrain, output: "val" },

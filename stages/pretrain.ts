@@ -8,9 +8,10 @@ import * as Schema from "effect/Schema"
 import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { runKey, type SeededRun } from "./seeded-runs.ts"
+import { ResolvedCompute } from "../ml/compute.ts"
+import { computeSlice } from "./compute.ts"
 import {
   AugmentConfig,
-  ComputeConfig,
   EncoderConfig,
   MethodConfig,
   TrainingConfig
@@ -24,7 +25,8 @@ export const PretrainParams = Schema.Struct({
   encoder: Schema.optional(EncoderConfig),
   training: Schema.optional(TrainingConfig),
   augment: Schema.optional(AugmentConfig),
-  compute: Schema.optional(ComputeConfig)
+  /** The backend resolved on this machine and the threads per stage: results differ between them. */
+  compute: Schema.optional(ResolvedCompute)
 })
 export type PretrainParams = typeof PretrainParams.Type
 
@@ -41,9 +43,9 @@ export const pretrainSlice = (config: any, name: string, seed: number | null): u
     case "raw-pixels":
       return { method }
     case "random-encoder":
-      return { ...base, encoder: config.encoder, training: config.training, compute: config.compute }
+      return { ...base, encoder: config.encoder, training: config.training, compute: computeSlice(config) }
     default:
-      return { ...base, encoder: config.encoder, training: config.training, augment: config.augment, compute: config.compute }
+      return { ...base, encoder: config.encoder, training: config.training, augment: config.augment, compute: computeSlice(config) }
   }
 }
 

@@ -6,14 +6,16 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
-import { ComputeConfig, ProbeConfig } from "../schemas/methods.ts"
+import { ResolvedCompute } from "../ml/compute.ts"
+import { ProbeConfig } from "../schemas/methods.ts"
 import { runKey, type SeededRun } from "./seeded-runs.ts"
+import { computeSlice } from "./compute.ts"
 
 export const ProbeParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
   probe: ProbeConfig,
-  /** The probe's matrix products run on the tfjs backend. */
-  compute: ComputeConfig
+  /** The probe's matrix products run on the tfjs backend (resolved on this machine, with its threads). */
+  compute: ResolvedCompute
 })
 export type ProbeParams = typeof ProbeParams.Type
 
@@ -29,7 +31,7 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
     name: `probe:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: ProbeParams,
-    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe ?? {}, compute: config.compute ?? {} }),
+    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe ?? {}, compute: computeSlice(config) }),
     inputs: {
       train: { stage: pretrain, output: "train" },
       val: { stage: pretrain, output: "val" },

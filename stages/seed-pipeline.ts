@@ -12,6 +12,7 @@ import { knnStage } from "./knn.ts"
 import { reportStage } from "./report.ts"
 import { baseConfig, profiles } from "./profiles.ts"
 import { seededRuns } from "./seeded-runs.ts"
+import { heavyStagesAtOnce } from "./compute.ts"
 
 export const seedPipeline = definePipeline({
   name: "seed",
@@ -20,6 +21,8 @@ export const seedPipeline = definePipeline({
   defaultConfig: baseConfig,
   profiles,
   defaultProfile: "quick",
+  // the thread count per stage (stages/compute.ts) assumes no more heavy stages at once than this
+  heavyConcurrency: heavyStagesAtOnce,
   stages: (config) => {
     const runs = seededRuns(config)
     return [
