@@ -61,6 +61,7 @@ interface Session {
 }
 
 let session: Session | undefined
+let runs = 0
 const out = new BigUint64Array(1)
 
 const check = (status: number, what: string): void => {
@@ -174,6 +175,9 @@ const planKey = (pass: ConvPass, g: ConvShape): string =>
 /** The address of a typed array's first byte (e.g. a view over the wasm heap). */
 export const addressOf = (view: Uint8Array): number => Number(open().dnnl.koffi.address(view))
 
+/** How many convolution passes ran natively in this process (tests and benchmarks check the kernels were used). */
+export const convolutionsRun = (): number => runs
+
 /** How many plans are cached (a leak check: it must stop growing once every shape has been seen). */
 export const cachedConvPlans = (): number => session?.plans.size ?? 0
 
@@ -195,6 +199,7 @@ export const runConvolution = (pass: ConvPass, g: ConvShape, addresses: readonly
     check(api.primitiveExecute(primitive, s.stream, nargs, args), "primitive_execute")
   }
   check(api.streamWait(s.stream), "stream_wait")
+  runs++
 }
 
 /** Frees every cached plan (tests; a process that is done with native kernels). */

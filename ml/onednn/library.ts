@@ -15,9 +15,11 @@ export class OneDnnUnavailable extends Data.TaggedError("OneDnnUnavailable")<{
 
 /** The Debian package (and how to install it) that provides the library. */
 export const ONEDNN_PACKAGE = "libdnnl2"
+/** Where the library is looked for: a file name on the loader path, or a path (SEED_ONEDNN_LIBRARY overrides it). */
+export const onednnLibrary = (): string => process.env.SEED_ONEDNN_LIBRARY ?? "libdnnl.so.2"
 export const ONEDNN_INSTALL_HINT =
-  "install oneDNN 2.x: `apt-get install libdnnl2` on Debian/Ubuntu (elsewhere, put oneDNN 2.x's libdnnl.so.2 on the loader path), " +
-  "or set compute.backend to auto or wasm"
+  "install oneDNN 2.x: `apt-get install libdnnl2` on Debian/Ubuntu; elsewhere build or install oneDNN 2.x and point " +
+  "SEED_ONEDNN_LIBRARY at its libdnnl.so.2; or set compute.backend to auto or wasm"
 
 type Fn = (...args: Array<any>) => any
 
@@ -83,9 +85,9 @@ const open = (): OneDnn => {
   }
   let lib: ReturnType<typeof koffi.load>
   try {
-    lib = koffi.load("libdnnl.so.2")
+    lib = koffi.load(onednnLibrary())
   } catch (cause) {
-    throw new OneDnnUnavailable({ message: `oneDNN (libdnnl.so.2, Debian package ${ONEDNN_PACKAGE}) is not installed: ${describe(cause)}`, hint: ONEDNN_INSTALL_HINT })
+    throw new OneDnnUnavailable({ message: `oneDNN (${onednnLibrary()}, Debian package ${ONEDNN_PACKAGE}) is not installed: ${describe(cause)}`, hint: ONEDNN_INSTALL_HINT })
   }
   const Version = koffi.struct({ major: "int", minor: "int", patch: "int", hash: "const char *", cpuRuntime: "unsigned int", gpuRuntime: "unsigned int" })
   const v = koffi.decode(lib.func("void *dnnl_version()")(), Version) as { major: number; minor: number; patch: number }
