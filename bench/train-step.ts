@@ -1,13 +1,16 @@
 /**
- * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed|stock|pytorch] [--profile]`
+ * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed|stock|native|pytorch|methods] [--no-methods] [--profile]`
  * Times the reference net (bench/train-step/reference-net.ts): forward, full Adam train step, images/s, for
- * the seed wasm kernels, for stock wasm (plus a naive filter gradient) and for the PyTorch peer.
- * Each configuration runs in its own process (kernel registrations are global).
+ * the seed wasm kernels, for stock wasm (plus a naive filter gradient), for the native (oneDNN) kernels at 1 and
+ * 2 threads where oneDNN loads, and for the PyTorch peer at 1 and 2 threads; then one pretrain step of each
+ * method at `full`'s widths and batch (images/s) on wasm and native. Ratios native / PyTorch come from the same run.
+ * Each configuration runs in its own process.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { probeOneDnn } from "../ml/onednn/library.ts"
 
 const args = process.argv.slice(2)
 const flag = (name: string): string | undefined => {
@@ -20,20 +23,25 @@ const batch = Number(flag("batch") ?? 256)
 const arches = flag("arch") ? [flag("arch")!] : ["stride", "pool"]
 const only = flag("only")
 const here = path.dirname(fileURLToPath(import.meta.url))
-const peer = path.resolve(here, "../../shared/peers/torch_train_step.py")
+// the PyTorch peer sits beside the repository (../shared/peers/); --peer <file> points elsewhere
+const peer = path.resolve(flag("peer") ?? path.join(here, "../../shared/peers/torch_train_step.py"))
 
 interface Row { readonly [key: string]: unknown }
 
-const runJsonLine = (command: string, commandArgs: ReadonlyArray<string>): Row | undefined => {
+/** Runs a measuring process; its JSON lines (one per measurement). */
+const runJsonLines = (command: string, commandArgs: ReadonlyArray<string>): Array<Row> => {
   const result = spawnSync(command, commandArgs, { encoding: "utf8", maxBuffer: 1 << 24 })
-  const line = result.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop()
-  if (result.status !== 0 || line === undefined) {
+  const lines = result.stdout.trim().split("\n").filter((l) => l.startsWith("{"))
+  if (result.status !== 0 || lines.length === 0) {
     if (!json) console.error(`${command} ${commandArgs.join(" ")} failed: ${result.stderr.slice(-800)}`)
-    return undefined
+    return []
   }
   if (!json && result.stderr.trim()) console.error(result.stderr.trim())
-  return JSON.parse(line) as Row
+  return lines.map((line) => JSON.parse(line) as Row)
 }
+const runJsonLine = (command: string, commandArgs: ReadonlyArray<string>): Row | undefined => runJsonLines(command, commandArgs).pop()
+
+const hasOneDnn = (): boolean => probeOneDnn().available
 
 const hasTorch = (): boolean =>
   fs.existsSync("/usr/bin/python3") && fs.existsSync(peer) && spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0
@@ -52,15 +60,20 @@ const emit = (row: Row | undefined): void => {
 }
 
 const worker = path.join(here, "train-step", "measure.ts")
+const threadCounts = [1, 2]
+const wanted = (config: string) => only === undefined || only === config
 for (const arch of arches) {
+  const extra = args.includes("--profile") ? ["--profile"] : []
   for (const config of ["seed", "stock"]) {
-    if (only !== undefined && only !== config) continue
+    if (!wanted(config)) continue
     const n = config === "stock" ? Math.min(steps, 2) : steps
-    const extra = args.includes("--profile") ? ["--profile"] : []
-    emit(runJsonLine(process.execPath, ["--import", "tsx", worker, config, arch, String(batch), String(n), ...extra]))
+    emit(runJsonLine(process.execPath, ["--import", "tsx", worker, config, arch, String(batch), String(n), "1", ...extra]))
+  }
+  if (wanted("native") && hasOneDnn()) {
+    for (const threads of threadCounts) emit(runJsonLine(process.execPath, ["--import", "tsx", worker, "native", arch, String(batch), String(steps), String(threads), ...extra]))
   }
   if ((only === undefined || only === "pytorch") && hasTorch()) {
-    for (const threads of [1, 2]) {
+    for (const threads of threadCounts) {
       const row = runJsonLine("/usr/bin/python3", [peer, "--threads", String(threads), "--batch", String(batch), "--arch", arch, "--steps", String(steps)])
       if (row === undefined) continue
       const step = Number(row.train_step_ms), forward = Number(row.forward_ms)
@@ -71,10 +84,29 @@ for (const arch of arches) {
     }
   }
 }
-if (!json) {
-  for (const arch of arches) {
-    const seed = rows.find((r) => r.config === "seed" && r.arch === arch)
-    const torch = rows.find((r) => r.config === "torch-1t" && r.arch === arch)
-    if (seed && torch) console.log(`${arch}: seed wasm step / pytorch 1-thread step = ${(Number(seed.train_step_ms) / Number(torch.train_step_ms)).toFixed(2)} (goal <= 2.5)`)
+const ratios: Array<Row> = []
+for (const arch of arches) {
+  const step = (config: string) => Number(rows.find((r) => r.config === config && r.arch === arch)?.train_step_ms ?? NaN)
+  for (const threads of threadCounts) {
+    const ratio = step(`native-${threads}t`) / step(`torch-${threads}t`)
+    if (Number.isFinite(ratio)) ratios.push({ config: "ratio", arch, threads, native_over_pytorch: Math.round(ratio * 100) / 100, goal: "<= 1.0" })
+  }
+  const wasm = step("seed") / step("torch-1t")
+  if (Number.isFinite(wasm)) ratios.push({ config: "ratio", arch, threads: 1, wasm_over_pytorch: Math.round(wasm * 100) / 100 })
+}
+for (const r of ratios) {
+  if (json) console.log(JSON.stringify(r))
+  else console.log(`${r.arch}, ${r.threads} thread(s): ${r.native_over_pytorch !== undefined ? `native step / pytorch step = ${r.native_over_pytorch} (goal <= 1.0)` : `seed wasm step / pytorch step = ${r.wasm_over_pytorch}`}`)
+}
+
+// one pretrain step per method at full's widths and batch
+if (!args.includes("--no-methods") && (only === undefined || only === "methods")) {
+  const methodWorker = path.join(here, "train-step", "measure-method.ts")
+  const configs: Array<{ config: string; threads: number }> = [{ config: "wasm", threads: 1 }, ...(hasOneDnn() ? threadCounts.map((threads) => ({ config: "native", threads })) : [])]
+  for (const { config, threads } of configs) {
+    for (const row of runJsonLines(process.execPath, ["--import", "tsx", methodWorker, config, String(threads), String(Math.min(steps, 3))])) {
+      if (json) console.log(JSON.stringify(row))
+      else console.log(`method ${String(row.method).padEnd(12)} ${String(row.config).padEnd(10)} step ${String(row.train_step_ms).padStart(7)} ms  ${String(row.images_per_s).padStart(6)} img/s (batch ${row.batch}, widths ${row.widths})`)
+    }
   }
 }

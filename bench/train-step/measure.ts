@@ -3,9 +3,12 @@ import * as tf from "@tensorflow/tfjs-core"
 import { selectBackend } from "../../ml/backend.ts"
 import { randomBatch, referenceNet, trainStep, type Arch } from "./reference-net.ts"
 
-const [config, arch, batchArg, stepsArg] = process.argv.slice(2)
+const [config, arch, batchArg, stepsArg, threadsArg = "1"] = process.argv.slice(2)
 const batch = Number(batchArg), steps = Number(stepsArg)
-const info = await selectBackend("wasm", { kernels: config === "stock" ? "stock" : "seed" })
+// configs: seed (wasm + seed kernels), stock (stock wasm + a naive filter gradient), native (oneDNN convs; threads given)
+const info = config === "native"
+  ? await selectBackend("native", { threads: Number(threadsArg) })
+  : await selectBackend("wasm", { kernels: config === "stock" ? "stock" : "seed" })
 const net = referenceNet(arch as Arch, 0)
 const { x, y } = randomBatch(1, batch)
 const optimizer = tf.train.adam(1e-3)
@@ -39,7 +42,7 @@ if (process.argv.includes("--profile")) {
 const forwardMs = median(forwardTimes.map((t) => t.wall)), stepMs = median(stepTimes.map((t) => t.wall))
 const forwardCpu = median(forwardTimes.map((t) => t.cpu)), stepCpu = median(stepTimes.map((t) => t.cpu))
 console.log(JSON.stringify({
-  config, arch, backend: info.name, version: info.version, threads: info.threads, kernels: info.kernels, batch, steps,
+  config: config === "native" ? `native-${info.threads}t` : config, arch, backend: info.name, version: info.version, threads: info.threads, kernels: info.kernels, batch, steps,
   forward_ms: Math.round(forwardMs * 10) / 10,
   train_step_ms: Math.round(stepMs * 10) / 10,
   images_per_s: Math.round((batch / stepMs) * 1000),

@@ -49,13 +49,22 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
 }
 
 let registered: KernelSet | undefined
+/** The kernels tfjs-backend-wasm itself registered, kept so that another set can replace the current one. */
+const original = new Map<string, tf.KernelConfig | undefined>()
 
-/** Installs (or replaces) a kernel set in tfjs's registry for backend "wasm"; one set per process. */
+/**
+ * Installs a kernel set in tfjs's registry for backend "wasm", replacing the set installed before (the
+ * stock kernels come back first). Kernels keep the stock setupFunc, which the backend runs when it initialises.
+ */
 export const registerSeedKernels = (set: KernelSet = "seed"): void => {
   if (registered === set) return
-  if (registered !== undefined) throw new Error(`seed kernels: "${registered}" kernels already registered, cannot switch to "${set}"`)
+  for (const [kernelName, stock] of original) {
+    if (tf.getKernel(kernelName, "wasm") !== undefined) tf.unregisterKernel(kernelName, "wasm")
+    if (stock !== undefined) tf.registerKernel(stock)
+  }
   for (const { kernelName, make } of kernelSets[set]) {
     const stock = tf.getKernel(kernelName, "wasm")
+    if (!original.has(kernelName)) original.set(kernelName, stock)
     const config = make(stock)
     if (stock !== undefined) tf.unregisterKernel(config.kernelName, "wasm")
     const setupFunc = config.setupFunc ?? stock?.setupFunc

@@ -12,15 +12,16 @@ import type { RunRecord } from "../../pipeline/records.ts"
 import { openSession } from "../../pipeline/session.ts"
 import { seedPipeline } from "../../stages/seed-pipeline.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
+import { probeOneDnn } from "../../ml/onednn/library.ts"
 
 const methods = ["autoencoder", "contrastive", "infomax", "raw-pixels", "random-encoder", "supervised"]
 /** `smoke` trains once, at seed 0; raw pixels do not depend on a seed. */
 const run0 = (m: string) => (m === "raw-pixels" ? m : `${m}@s0`)
 const allStages = ["ingest", "split", ...methods.flatMap((m) => [`pretrain:${run0(m)}`, `probe:${run0(m)}`, `knn:${run0(m)}`]), "report"].sort()
 
-const run = (store: string, sets: ReadonlyArray<string> = []) =>
+const run = (store: string, sets: ReadonlyArray<string> = [], targets: ReadonlyArray<string> = []) =>
   Effect.runPromise(
-    Effect.flatMap(openSession(seedPipeline, { store, profile: "smoke", sets }), (session) => runPipeline(session, { concurrency: 2 }))
+    Effect.flatMap(openSession(seedPipeline, { store, profile: "smoke", sets }), (session) => runPipeline(session, { concurrency: 2, targets }))
   )
 
 const withOutcome = (record: RunRecord, outcome: string) =>
@@ -67,6 +68,19 @@ describe("the SEED pipeline on the smoke profile", () => {
     const stable = check.outputs.filter((o) => !o.volatile)
     expect(stable.map((o) => o.output).sort()).toEqual(["encoder", "test", "train", "val"])
     for (const o of stable) expect(o.rerun, o.output).toBe(o.recorded)
+    expect(check.reproducible).toBe(true)
+  }, 300_000)
+
+  it("forcing the wasm backend keys a method's stages apart from native ones and reproduces them byte for byte", async () => {
+    const sets = ["compute.backend=wasm"]
+    const forced = await run(store, sets, ["probe:contrastive"])
+    // auto resolves to native where oneDNN loads: then the wasm results are other results, with their own cache entries
+    const expected = probeOneDnn().available ? "ran" : "cached"
+    expect(forced.stages["pretrain:contrastive"].outcome).toBe(expected)
+    expect(forced.stages["probe:contrastive"].outcome).toBe(expected)
+    if (expected === "ran") expect(forced.stages["pretrain:contrastive"].reasons.join("\n")).toContain("compute.backend")
+    const session = await Effect.runPromise(openSession(seedPipeline, { store, profile: "smoke", sets }))
+    const check = await Effect.runPromise(rerunStage(session, forced, "pretrain:contrastive"))
     expect(check.reproducible).toBe(true)
   }, 300_000)
 })

@@ -1,0 +1,55 @@
+/**
+ * Worker of `pnpm bench train-step`: one training step of each SSL method (and the supervised baseline)
+ * at `full`'s encoder widths and batch, on one backend; one JSON line per method.
+ *   measure-method.ts <wasm|native> <threads> <steps>
+ * The views are fixed random images: this times the method's step (encoder, heads, loss, Adam), not augmentation.
+ */
+import * as tf from "@tensorflow/tfjs-core"
+import * as Schema from "effect/Schema"
+import { selectBackend } from "../../ml/backend.ts"
+import { makeEncoder } from "../../ml/encoder.ts"
+import { makeMethod } from "../../ml/methods/registry.ts"
+import { makeRng } from "../../ml/random.ts"
+import { disposeParams } from "../../ml/weights.ts"
+import { EncoderConfig, MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
+import { baseConfig } from "../../stages/profiles.ts"
+
+const [config, threadsArg, stepsArg] = process.argv.slice(2)
+const threads = Number(threadsArg), steps = Number(stepsArg)
+const info = await selectBackend(config === "native" ? "native" : "wasm", { threads })
+const encoderConfig = Schema.decodeUnknownSync(EncoderConfig)(baseConfig.encoder)
+const batch = baseConfig.training.batchSize
+const median = (xs: Array<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+for (const entry of baseConfig.methods.filter((m) => ["autoencoder", "contrastive", "infomax", "supervised"].includes(m.kind))) {
+  const method = Schema.decodeUnknownSync(MethodConfig)(entry) as TrainedMethodConfig
+  const rng = makeRng(0)
+  const encoder = makeEncoder(encoderConfig, [28, 28, 1], rng.fork("encoder"))
+  const trainable = makeMethod(method, { encoder, rng: rng.fork("heads"), classCount: 10 })
+  const variables = [...encoder.params.values(), ...trainable.heads.values()]
+  const pixels = rng.fork("pixels")
+  const views = Array.from({ length: trainable.views }, () =>
+    tf.tensor4d(Float32Array.from({ length: batch * 784 }, () => pixels.next()), [batch, 28, 28, 1]))
+  const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), "int32")
+  const optimizer = tf.train.adam(1e-3)
+  const step = () => {
+    const loss = optimizer.minimize(() => trainable.loss({ views, labels, rng: rng.fork("loss") }), true, variables)
+    loss?.dataSync()
+    loss?.dispose()
+  }
+  step() // warm-up: primitives, operator caches, optimizer slots
+  const times = Array.from({ length: steps }, () => {
+    const t0 = performance.now()
+    step()
+    return performance.now() - t0
+  })
+  const ms = median(times)
+  console.log(JSON.stringify({
+    config: `${info.name}-${info.threads}t`, method: method.kind, backend: info.name, threads: info.threads, batch,
+    widths: encoderConfig.widths, train_step_ms: Math.round(ms * 10) / 10, images_per_s: Math.round((batch / ms) * 1000)
+  }))
+  optimizer.dispose()
+  tf.dispose([...views, labels])
+  disposeParams(encoder.params)
+  disposeParams(trainable.heads)
+}
