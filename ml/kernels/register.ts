@@ -9,6 +9,7 @@ import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter.ts"
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input.ts"
 import { maxPoolGradConfig } from "./max-pool-grad.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
+import { nativeMeanConfig, nativeSumConfig, sharedIdentityConfig } from "./native-reduce.ts"
 import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from "./native-conv.ts"
 import { sumLeadingAxesConfig } from "./sum-leading-axes.ts"
 
@@ -18,7 +19,7 @@ export const SEED_KERNELS = "seed-wasm-grad v2"
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
 /** The seed kernels with the convolutions (forward and both gradients) on oneDNN (ml/onednn/). */
-export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1"
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1"
 
 export type KernelSet = "seed" | "stock" | "native"
 
@@ -43,7 +44,10 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
     ...seedSet,
     { kernelName: tf.Conv2D, make: (previous) => nativeConv2DConfig(previous!) },
     { kernelName: tf.Conv2DBackpropInput, make: (previous) => nativeConv2DBackpropInputConfig(previous!) },
-    { kernelName: tf.Conv2DBackpropFilter, make: (previous) => nativeConv2DBackpropFilterConfig(previous!) }
+    { kernelName: tf.Conv2DBackpropFilter, make: (previous) => nativeConv2DBackpropFilterConfig(previous!) },
+    { kernelName: tf.Sum, make: (previous) => nativeSumConfig(previous!) },
+    { kernelName: tf.Mean, make: (previous) => nativeMeanConfig(previous!) },
+    { kernelName: tf.Identity, make: (previous) => sharedIdentityConfig(previous!) }
   ],
   stock: [{ kernelName: tf.Conv2DBackpropFilter, make: () => naiveConv2DBackpropFilterConfig }]
 }

@@ -172,6 +172,9 @@ const planKey = (pass: ConvPass, g: ConvShape): string =>
   `${pass}:${g.batch},${g.inHeight},${g.inWidth},${g.inChannels}>${g.outHeight},${g.outWidth},${g.outChannels}` +
   `/${g.filterHeight}x${g.filterWidth}s${g.strideHeight},${g.strideWidth}p${g.padTop},${g.padBottom},${g.padLeft},${g.padRight}`
 
+/** The process's oneDNN engine and stream (shared by every native primitive). */
+export const engineAndStream = (): { readonly engine: bigint; readonly stream: bigint } => open()
+
 /** The address of a typed array's first byte (e.g. a view over the wasm heap). */
 export const addressOf = (view: Uint8Array): number => Number(open().dnnl.koffi.address(view))
 

@@ -34,6 +34,7 @@ export interface OneDnnApi {
   readonly convForwardInit: Fn
   readonly convBackwardDataInit: Fn
   readonly convBackwardWeightsInit: Fn
+  readonly matmulInit: Fn
   readonly pdCreate: Fn
   readonly pdQueryMd: Fn
   readonly pdQuery: Fn
@@ -106,6 +107,7 @@ const open = (): OneDnn => {
     convForwardInit: f("int dnnl_convolution_forward_desc_init(void *cd, int prop, int alg, void *src, void *w, void *b, void *dst, void *strides, void *pl, void *pr)"),
     convBackwardDataInit: f("int dnnl_convolution_backward_data_desc_init(void *cd, int alg, void *dsrc, void *w, void *ddst, void *strides, void *pl, void *pr)"),
     convBackwardWeightsInit: f("int dnnl_convolution_backward_weights_desc_init(void *cd, int alg, void *src, void *dw, void *db, void *ddst, void *strides, void *pl, void *pr)"),
+    matmulInit: f("int dnnl_matmul_desc_init(void *md, void *src, void *weights, void *bias, void *dst)"),
     pdCreate: f("int dnnl_primitive_desc_create(void *out, void *opdesc, void *attr, void *engine, void *hint)"),
     pdQueryMd: f("void *dnnl_primitive_desc_query_md(void *pd, int what, int index)"),
     pdQuery: f("int dnnl_primitive_desc_query(void *pd, int what, int index, void *result)"),

@@ -10,6 +10,7 @@ import "@tensorflow/tfjs-backend-cpu"
 import { selectBackend } from "../../../ml/backend.ts"
 import { cachedConvPlans, convolutionsRun } from "../../../ml/onednn/convolution.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
+import { cachedRowSumPlans } from "../../../ml/onednn/row-sum.ts"
 import { makeRng, type Rng } from "../../../ml/random.ts"
 import { randomBatch, referenceNet, trainStep } from "../../../bench/train-step/reference-net.ts"
 
@@ -107,13 +108,13 @@ describe.skipIf(!onednn.available)(title("oneDNN conv kernels vs the cpu backend
     await tf.setBackend("wasm")
   })
 
-  it("training: tensors, heap data ids and cached primitives stay flat over 100 steps, and the loss falls", async () => {
+  it("training: tensors, heap data ids and cached primitives (convs, sums) stay flat over 100 steps, and the loss falls", async () => {
     await tf.setBackend("wasm")
     const net = referenceNet("stride", 3, 1, [4, 8, 8])
     const { x, y } = randomBatch(4, 8, 12)
     const optimizer = tf.train.adam(1e-2)
     const first = trainStep(net, optimizer, x, y)
-    const tensors = tf.memory().numTensors, heapIds = tf.backend().numDataIds(), plans = cachedConvPlans()
+    const tensors = tf.memory().numTensors, heapIds = tf.backend().numDataIds(), plans = cachedConvPlans(), sums = cachedRowSumPlans()
     let last = first
     for (let i = 1; i < 100; i++) {
       last = trainStep(net, optimizer, x, y)
@@ -122,6 +123,7 @@ describe.skipIf(!onednn.available)(title("oneDNN conv kernels vs the cpu backend
     }
     expect(tf.backend().numDataIds()).toBe(heapIds)
     expect(cachedConvPlans()).toBe(plans)
+    expect(cachedRowSumPlans()).toBe(sums)
     expect(last).toBeLessThan(first * 0.5)
     optimizer.dispose()
     net.dispose()
