@@ -1,5 +1,5 @@
 /**
- * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed|stock|native|pytorch|methods] [--no-methods] [--profile]`
+ * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed,stock,native,pytorch,methods] [--no-methods] [--profile]`
  * Times the reference net (bench/train-step/reference-net.ts): forward, full Adam train step, images/s, for
  * the seed wasm kernels, for stock wasm (plus a naive filter gradient), for the native (oneDNN) kernels at 1 and
  * 2 threads where oneDNN loads, and for the PyTorch peer at 1 and 2 threads; then one pretrain step of each
@@ -21,7 +21,8 @@ const json = args.includes("--json")
 const steps = Number(flag("steps") ?? 5)
 const batch = Number(flag("batch") ?? 256)
 const arches = flag("arch") ? [flag("arch")!] : ["stride", "pool"]
-const only = flag("only")
+// --only a,b: just these configurations (seed, stock, native, pytorch, methods)
+const only = flag("only")?.split(",")
 const here = path.dirname(fileURLToPath(import.meta.url))
 // the PyTorch peer sits beside the repository (../shared/peers/); --peer <file> points elsewhere
 const peer = path.resolve(flag("peer") ?? path.join(here, "../../shared/peers/torch_train_step.py"))
@@ -61,7 +62,7 @@ const emit = (row: Row | undefined): void => {
 
 const worker = path.join(here, "train-step", "measure.ts")
 const threadCounts = [1, 2]
-const wanted = (config: string) => only === undefined || only === config
+const wanted = (config: string) => only === undefined || only.includes(config)
 for (const arch of arches) {
   const extra = args.includes("--profile") ? ["--profile"] : []
   for (const config of ["seed", "stock"]) {
@@ -72,7 +73,7 @@ for (const arch of arches) {
   if (wanted("native") && hasOneDnn()) {
     for (const threads of threadCounts) emit(runJsonLine(process.execPath, ["--import", "tsx", worker, "native", arch, String(batch), String(steps), String(threads), ...extra]))
   }
-  if ((only === undefined || only === "pytorch") && hasTorch()) {
+  if (wanted("pytorch") && hasTorch()) {
     for (const threads of threadCounts) {
       const row = runJsonLine("/usr/bin/python3", [peer, "--threads", String(threads), "--batch", String(batch), "--arch", arch, "--steps", String(steps)])
       if (row === undefined) continue
@@ -100,7 +101,7 @@ for (const r of ratios) {
 }
 
 // one pretrain step per method at full's widths and batch
-if (!args.includes("--no-methods") && (only === undefined || only === "methods")) {
+if (!args.includes("--no-methods") && wanted("methods")) {
   const methodWorker = path.join(here, "train-step", "measure-method.ts")
   const configs: Array<{ config: string; threads: number }> = [{ config: "wasm", threads: 1 }, ...(hasOneDnn() ? threadCounts.map((threads) => ({ config: "native", threads })) : [])]
   for (const { config, threads } of configs) {
