@@ -73,14 +73,14 @@ describe("the SEED pipeline on the smoke profile", () => {
 
   it("forcing the wasm backend keys a method's stages apart from native ones and reproduces them byte for byte", async () => {
     const sets = ["compute.backend=wasm"]
-    const forced = await run(store, sets, ["probe:contrastive"])
+    const forced = await run(store, sets, ["probe:contrastive@s0"])
     // auto resolves to native where oneDNN loads: then the wasm results are other results, with their own cache entries
     const expected = probeOneDnn().available ? "ran" : "cached"
-    expect(forced.stages["pretrain:contrastive"].outcome).toBe(expected)
-    expect(forced.stages["probe:contrastive"].outcome).toBe(expected)
-    if (expected === "ran") expect(forced.stages["pretrain:contrastive"].reasons.join("\n")).toContain("compute.backend")
+    expect(forced.stages["pretrain:contrastive@s0"].outcome).toBe(expected)
+    expect(forced.stages["probe:contrastive@s0"].outcome).toBe(expected)
+    if (expected === "ran") expect(forced.stages["pretrain:contrastive@s0"].reasons.join("\n")).toContain("compute.backend")
     const session = await Effect.runPromise(openSession(seedPipeline, { store, profile: "smoke", sets }))
-    const check = await Effect.runPromise(rerunStage(session, forced, "pretrain:contrastive"))
+    const check = await Effect.runPromise(rerunStage(session, forced, "pretrain:contrastive@s0"))
     expect(check.reproducible).toBe(true)
   }, 300_000)
 })
