@@ -9,6 +9,7 @@ import { readPredictions } from "../../ml/tables/predictions.ts"
 import { knnStage } from "../../stages/knn.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
+import { computeSlice } from "../../stages/compute.ts"
 
 const dir = sharedTempDir("seed-knn-")
 
@@ -37,7 +38,8 @@ describe("knn stage", () => {
     expect(stage.inputs.val).toEqual({ stage: "pretrain:m@s1", output: "val" })
     expect(knnStage({ method: { name: "pixels", kind: "raw-pixels" }, seed: null }).name).toBe("knn:pixels")
     expect(Object.keys(stage.outputs)).toEqual(["metrics", "predictions"])
-    expect(stage.selectParams({})).toEqual({ method: { name: "m", kind: "autoencoder" }, knn: {}, compute: {} })
+    // compute: the backend resolved on this machine, with its threads (part of the cache key)
+    expect(stage.selectParams({})).toEqual({ method: { name: "m", kind: "autoencoder" }, knn: {}, compute: computeSlice({}) })
   })
 
   it("writes metrics with the k chosen on val and one prediction per test image", async () => {
