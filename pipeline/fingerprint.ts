@@ -14,7 +14,7 @@ import type { StageDefinition } from "./stage.ts"
 import type { StatCache } from "./stat-cache.ts"
 
 /** Bumped whenever the meaning of a fingerprint or the layout of the store changes. */
-export const RUNNER_FORMAT = "seed-pipeline/1"
+export const RUNNER_FORMAT = "seed-pipeline/2"
 
 export interface FingerprintComponents {
   readonly format: string
@@ -23,7 +23,7 @@ export interface FingerprintComponents {
   readonly params: unknown
   /** Local input name -> sha256 of the input artifact's bytes. */
   readonly inputs: Readonly<Record<string, string>>
-  /** Project-relative source path -> sha256. */
+  /** Project-relative source path -> sha256 of its compiled form (of its bytes, for a file that is not TypeScript). */
   readonly code: Readonly<Record<string, string>>
   /** npm package -> installed version. */
   readonly packages: Readonly<Record<string, string>>
