@@ -8,17 +8,20 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { benchArgs, numberFlag } from "./args.ts"
 
-const args = process.argv.slice(2)
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : undefined
-}
-const json = args.includes("--json")
-const steps = Number(flag("steps") ?? 5)
-const batch = Number(flag("batch") ?? 256)
-const arches = flag("arch") ? [flag("arch")!] : ["stride", "pool"]
-const only = flag("only")
+const usage = "pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed|stock|pytorch] [--profile]"
+const { values: flags } = benchArgs(usage, {
+  options: {
+    json: { type: "boolean", default: false }, steps: { type: "string" }, batch: { type: "string" },
+    arch: { type: "string" }, only: { type: "string" }, profile: { type: "boolean", default: false }
+  }
+})
+const json = flags.json
+const steps = numberFlag(usage, "steps", flags.steps, 5)
+const batch = numberFlag(usage, "batch", flags.batch, 256)
+const arches = flags.arch ? [flags.arch] : ["stride", "pool"]
+const only = flags.only
 const here = path.dirname(fileURLToPath(import.meta.url))
 const peer = path.resolve(here, "../../shared/peers/torch_train_step.py")
 
@@ -52,12 +55,13 @@ const emit = (row: Row | undefined): void => {
 }
 
 const worker = path.join(here, "train-step", "measure.ts")
+const tsLoader = new URL("../pipeline/ts-loader/register.mjs", import.meta.url).href
 for (const arch of arches) {
   for (const config of ["seed", "stock"]) {
     if (only !== undefined && only !== config) continue
     const n = config === "stock" ? Math.min(steps, 2) : steps
-    const extra = args.includes("--profile") ? ["--profile"] : []
-    emit(runJsonLine(process.execPath, ["--import", "tsx", worker, config, arch, String(batch), String(n), ...extra]))
+    const extra = flags.profile ? ["--profile"] : []
+    emit(runJsonLine(process.execPath, ["--import", tsLoader, worker, config, arch, String(batch), String(n), ...extra]))
   }
   if ((only === undefined || only === "pytorch") && hasTorch()) {
     for (const threads of [1, 2]) {

@@ -1,10 +1,17 @@
 /** Worker of `pnpm bench train-step`: times one configuration and prints one JSON line. */
 import * as tf from "@tensorflow/tfjs-core"
 import { selectBackend } from "../../ml/backend.ts"
+import { benchArgs, numberFlag } from "../args.ts"
 import { randomBatch, referenceNet, trainStep, type Arch } from "./reference-net.ts"
 
-const [config, arch, batchArg, stepsArg] = process.argv.slice(2)
-const batch = Number(batchArg), steps = Number(stepsArg)
+const usage = "measure.ts <seed|stock> <stride|pool> <batch> <steps> [--profile] (started by bench/train-step.ts)"
+const { values: flags, positionals } = benchArgs(usage, { options: { profile: { type: "boolean", default: false } }, allowPositionals: true })
+if (positionals.length !== 4) {
+  console.error(`expected 4 arguments, got ${positionals.length}\nusage: ${usage}`)
+  process.exit(2)
+}
+const [config, arch, batchArg, stepsArg] = positionals
+const batch = numberFlag(usage, "batch", batchArg, NaN), steps = numberFlag(usage, "steps", stepsArg, NaN)
 const info = await selectBackend("wasm", { kernels: config === "stock" ? "stock" : "seed" })
 const net = referenceNet(arch as Arch, 0)
 const { x, y } = randomBatch(1, batch)
@@ -27,7 +34,7 @@ const stepTimes = Array.from({ length: steps }, () => timed(() => trainStep(net,
 const tensorLeak = tf.memory().numTensors - tensorsBefore
 const forwardTimes = Array.from({ length: steps }, () => timed(forward))
 
-if (process.argv.includes("--profile")) {
+if (flags.profile) {
   // wall-clock per kernel (tfjs's profiler); only meaningful on an otherwise idle machine
   const profile = await tf.profile(() => { trainStep(net, optimizer, x, y) })
   const byKernel = new Map<string, number>()

@@ -45,7 +45,7 @@ const record = (parentURL, specifier, url) => {
   writeEntryFile(importsFile(file.key), JSON.stringify(file.resolved))
 }
 
-/** `./x.js` written for TypeScript's sake falls back to `./x.ts` (tsx's convention, and code-hash's). */
+/** `./x.js` written for TypeScript's sake falls back to `./x.ts` (TypeScript's ESM convention, and code-hash's). */
 export async function resolve(specifier, context, nextResolve) {
   let result
   try {

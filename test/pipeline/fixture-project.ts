@@ -76,14 +76,16 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Spawns `node --import tsx main.ts ...args` in the fixture project (`detached`: in its own process group). */
+const tsLoader = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.mjs")).href
+
+/** Spawns `node --import <the project's .ts loader> main.ts ...args` in the fixture project, as `pnpm pipeline` starts (`detached`: in its own process group). */
 export const spawnCli = (
   project: FixtureProject,
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
   { detached = false }: { readonly detached?: boolean } = {}
 ) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", tsLoader, "main.ts", ...args], {
     cwd: project.dir,
     env: { ...process.env, ...env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
