@@ -75,6 +75,12 @@ const analyzeCode = (file: string) => async (source: Buffer): Promise<CodeFacts>
   return { hash: createHash("sha256").update(code).digest("hex"), ...referencesOf(code, file) }
 }
 
+/**
+ * The `.ts` loader is how code runs, not what runs (like Node itself): a worker started through it
+ * (`tsWorker`) does not put the loader's files in its stage's key; the compiled form it yields is.
+ */
+const loaderDir = fileURLToPath(new URL("./ts-loader/", import.meta.url))
+
 const isCode = (file: string): boolean => /\.(m|c)?[jt]sx?$/.test(file)
 
 /** The nearest directory at or above `file` that holds a package.json. */
@@ -146,8 +152,9 @@ export const codeFingerprint = (moduleUrl: string, cache: StatCache): Effect.Eff
         // a file loaded by location is part of what runs, whatever it is (a worker entry, a .wasm)
         if (!url.startsWith(".") && !url.startsWith("/")) continue
         const target = fileURLToPath(new URL(url, pathToFileURL(file)))
-        if (fs.existsSync(target)) queue.push(target)
-        else files[`unresolved:${url}`] = "missing"
+        if (target.startsWith(loaderDir)) continue
+        if (!fs.existsSync(target)) files[`unresolved:${url}`] = "missing"
+        else if (fs.statSync(target).isFile()) queue.push(target) // a folder (a base URL) is not code
       }
       for (const specifier of facts.imports) {
         if (isLocal(specifier)) {

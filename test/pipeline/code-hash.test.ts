@@ -25,6 +25,7 @@ write("stage.ts", [
   'export * from "./lib/reexported.ts"',
   'export const run = async (t?: Table, s?: Shape, o?: OnlyTypes) => (await import("./lib/lazy.ts")).heavy()',
   'export const worker = new URL("./lib/worker.ts", import.meta.url)',
+  'export const base = new URL("./lib/", import.meta.url) // a folder: not code, not followed',
   'export const u = unit'
 ].join("\n"))
 write("lib/types-and-values.ts", "export interface Shape { readonly side: number }\nexport const unit = 1\n")

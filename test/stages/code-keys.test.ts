@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { beforeAll, describe, expect, it } from "vitest"
-import { codeFingerprint, type CodeFingerprint } from "../../pipeline/code-hash.ts"
+import type { CodeFingerprint } from "../../pipeline/code-hash.ts"
 import { explainChange, RUNNER_FORMAT, type FingerprintComponents } from "../../pipeline/fingerprint.ts"
 import type { PipelineDefinition } from "../../pipeline/stage.ts"
 import { openStatCache } from "../../pipeline/stat-cache.ts"
@@ -16,7 +16,7 @@ import { sharedTempDir } from "../support/temp-dir.ts"
 
 const copy = sharedTempDir("seed-code-keys-")
 for (const folder of ["pipeline", "stages", "ml", "data", "schemas"]) fs.cpSync(path.join(repoRoot, folder), path.join(copy, folder), { recursive: true })
-fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(copy, "package.json"))
+for (const file of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(repoRoot, file), path.join(copy, file))
 fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"))
 
 const edit = (rel: string, change: (text: string) => string) => {
@@ -30,6 +30,8 @@ const edit = (rel: string, change: (text: string) => string) => {
 describe("code keys of the SEED stages", () => {
   /** Stage name -> module, for every stage of the smoke profile's DAG (from the copy's own definition). */
   let modules: Record<string, string>
+  /** The copy's own code hashing, as its CLI would run it (its loader folder is its own). */
+  let codeFingerprint: typeof import("../../pipeline/code-hash.ts").codeFingerprint
   const keys = async (): Promise<Record<string, CodeFingerprint>> => {
     const cache = openStatCache(path.join(copy, "stat.json"))
     const entries = await Effect.runPromise(Effect.forEach(Object.entries(modules), ([stage, module]) =>
@@ -41,6 +43,7 @@ describe("code keys of the SEED stages", () => {
     Object.keys(before).filter((stage) => JSON.stringify(before[stage]) !== JSON.stringify(after[stage])).sort()
 
   beforeAll(async () => {
+    ({ codeFingerprint } = await import(/* @vite-ignore */ pathToFileURL(path.join(copy, "pipeline/code-hash.ts")).href))
     const { seedPipeline } = await import(/* @vite-ignore */ pathToFileURL(path.join(copy, "stages/seed-pipeline.ts")).href) as
       { seedPipeline: PipelineDefinition<any> }
     const { profiles, baseConfig } = await import(/* @vite-ignore */ pathToFileURL(path.join(copy, "stages/profiles.ts")).href)
@@ -60,6 +63,8 @@ describe("code keys of the SEED stages", () => {
     }
     // the synthetic source's worker thread entry, loaded by URL, is part of ingest's code
     expect(Object.keys(all.ingest.files)).toContain("data/synthetic-worker.ts")
+    // the loader that starts it is not (what it runs is): its files and folders are no stage's code
+    expect(Object.keys(all.ingest.files).filter((f) => f.startsWith("pipeline/ts-loader/") && !f.endsWith("worker-thread.ts"))).toEqual([])
   }, 60_000)
 
   it("a comment or a type-only edit of the solver reruns nothing", async () => {
