@@ -103,11 +103,20 @@ const packageName = (specifier: string): string => {
 const isLocal = (specifier: string): boolean =>
   specifier.startsWith(".") || specifier.startsWith("/") || specifier.startsWith("file:")
 
+const isFile = (file: string): boolean => fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true
+
+// Where a specifier resolved, per importing folder: the same edges recur in every stage's closure of a plan.
+const resolved = new Map<string, string | undefined>()
+
 /** Resolves a local specifier the way the loader does (`.ts` carried, `.js` -> `.ts`). */
 const resolveLocal = (fromFile: string, specifier: string): string | undefined => {
+  const key = `${path.dirname(fromFile)}\0${specifier}`
+  if (resolved.has(key)) return resolved.get(key)
   const base = specifier.startsWith("file:") ? fileURLToPath(specifier) : path.resolve(path.dirname(fromFile), specifier)
-  const candidates = [base, base.replace(/\.(m?)js$/, ".$1ts"), `${base}.ts`, path.join(base, "index.ts")]
-  return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile())
+  const found = [base, base.replace(/\.(m?)js$/, ".$1ts"), `${base}.ts`, path.join(base, "index.ts")].find(isFile)
+  // only a hit is remembered: a file created later is still found
+  if (found !== undefined) resolved.set(key, found)
+  return found
 }
 
 const versionCache = new Map<string, string>()
@@ -138,15 +147,14 @@ export const codeFingerprint = (moduleUrl: string, cache: StatCache): Effect.Eff
       const file = queue.pop()!
       if (seen.has(file)) continue
       seen.add(file)
-      if (!fs.existsSync(file)) {
-        return yield* Effect.fail(storeError(`stage module closure`)(new Error(`${file} does not exist`)))
-      }
       const rel = path.relative(root, file).split(path.sep).join("/")
       if (!isCode(file)) {
         files[rel] = yield* cache.hash(file)
         continue
       }
-      const facts = yield* cache.derive(file, analysisTag, analyzeCode(file))
+      const facts = yield* cache.derive(file, analysisTag, analyzeCode(file)).pipe(
+        Effect.mapError((e) => (isFile(file) ? e : storeError("stage module closure")(new Error(`${file} does not exist`))))
+      )
       files[rel] = facts.hash
       for (const url of facts.urls) {
         // a file loaded by location is part of what runs, whatever it is (a worker entry, a .wasm)
