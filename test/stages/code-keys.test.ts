@@ -52,13 +52,13 @@ describe("code keys of the SEED stages", () => {
     expect(Object.keys(modules)).toContain("pretrain:contrastive")
   }, 60_000)
 
-  it("no pretrain stage's code holds the probe's solver; the probe's holds no training code or augmentation", async () => {
+  it("no pretrain stage's code holds the probe's solver; the probe's holds no training code, gradient kernel or augmentation", async () => {
     const all = await keys()
     for (const [stage, code] of Object.entries(all)) {
       if (stage.startsWith("pretrain:")) expect(Object.keys(code.files)).not.toContain("ml/lbfgs.ts")
       if (stage.startsWith("probe:")) {
         expect(Object.keys(code.files)).toContain("ml/lbfgs.ts")
-        expect(Object.keys(code.files).filter((f) => /train-loop|augment|methods\//.test(f))).toEqual([])
+        expect(Object.keys(code.files).filter((f) => /train-loop|augment|methods\/|backprop|grad|kernels\/register/.test(f))).toEqual([])
       }
     }
     // the synthetic source's worker thread entry, loaded by URL, is part of ingest's code
