@@ -86,7 +86,8 @@ describe("code keys of the SEED stages", () => {
     expect(Object.keys(modules).filter((s) => s.startsWith("probe:")).every((s) => runsSolver.includes(s))).toBe(true)
     const components = (code: CodeFingerprint): FingerprintComponents =>
       ({ format: RUNNER_FORMAT, stage: "probe:contrastive", params: {}, inputs: {}, code: code.files, packages: code.packages })
-    const reasons = explainChange(components(before["probe:contrastive"]), components(after["probe:contrastive"]))
+    const probe = Object.keys(modules).find((s) => s.startsWith("probe:contrastive"))!
+    const reasons = explainChange(components(before[probe]), components(after[probe]))
     expect(reasons).toHaveLength(1)
     expect(reasons[0]).toMatch(/^source file ml\/lbfgs\.ts changed: [0-9a-f]{12} -> [0-9a-f]{12}$/)
   }, 60_000)
