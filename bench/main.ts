@@ -4,7 +4,8 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const available = fs.readdirSync(here).filter((f) => f.endsWith(".ts") && f !== "main.ts").map((f) => f.slice(0, -3))
+// every bench/<name>.ts but this dispatcher and the flag parser they share
+const available = fs.readdirSync(here).filter((f) => f.endsWith(".ts") && f !== "main.ts" && f !== "args.ts").map((f) => f.slice(0, -3))
 const name = process.argv[2]
 if (!name || !available.includes(name)) {
   console.error(`usage: pnpm bench <${available.join("|")}> [--json]`)

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench runner [--json]`: the pipeline runner's own costs.
  * - no-op rerun of a cached test DAG, as a whole process, started the way `pnpm pipeline` starts it
- *   (`node --import pipeline/ts-loader/register.mjs main.ts run`) and, for comparison, under tsx;
+ *   (`node --import pipeline/ts-loader/register.mjs main.ts run`);
  *   whether that process loaded TensorFlow.js (it must not: stages import it inside `run`);
  *   the floor: plain node importing only the dependencies the no-op run preloads;
  * - sha256 throughput on a large artifact: full read vs stat-cache hit.
@@ -14,16 +14,16 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { openStatCache } from "../pipeline/stat-cache.ts"
+import { benchArgs } from "./args.ts"
 import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
 
-const json = process.argv.includes("--json")
+const { values: flags } = benchArgs("pnpm bench runner [--json]", { options: { json: { type: "boolean", default: false } } })
+const json = flags.json
 const say = (line: string) => void (json || console.log(line))
 const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const load = () => os.loadavg()[0].toFixed(2)
 
 const tsLoader = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.mjs")).href
-const launchers = { tsLoader: ["--import", tsLoader], tsx: ["--import", "tsx"] } as const
-type Launcher = keyof typeof launchers
 
 const makeProject = (): string => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "bench-runner-")))
@@ -42,7 +42,7 @@ const timed = (dir: string, args: Array<string>) => {
   return { seconds: (performance.now() - t0) / 1000, stdout: r.stdout, stderr: r.stderr }
 }
 
-const cli = (dir: string, launcher: Launcher, args: Array<string>) => timed(dir, [...launchers[launcher], "main.ts", ...args])
+const cli = (dir: string, args: Array<string>) => timed(dir, ["--import", tsLoader, "main.ts", ...args])
 
 /** Startup floor: plain node (no hooks) importing just the dependencies a no-op run preloads. */
 const dependencyFloor = (dir: string): { seconds: number; modules: number } => {
@@ -61,9 +61,8 @@ const noopBench = () => {
   try {
     const args = ["run", "--set", "withTf=true"]
     const loadBefore = load()
-    const first = cli(dir, "tsLoader", args)
-    const samples = [1, 2, 3, 4, 5].map(() => cli(dir, "tsLoader", args))
-    const tsxSamples = [1, 2, 3].map(() => cli(dir, "tsx", args))
+    const first = cli(dir, args)
+    const samples = [1, 2, 3, 4, 5].map(() => cli(dir, args))
     const runs = fs.readdirSync(path.join(dir, "artifacts", "runs")).sort()
     const last = JSON.parse(fs.readFileSync(path.join(dir, "artifacts", "runs", runs[runs.length - 1]), "utf8"))
     const floor = dependencyFloor(dir)
@@ -73,9 +72,8 @@ const noopBench = () => {
       firstRunSeconds: first.seconds,
       firstRunLoadedTf: first.stderr.includes("tfjs-loaded=true"),
       noopProcessSeconds: median(samples.map((s) => s.seconds)),
-      noopProcessSecondsTsx: median(tsxSamples.map((s) => s.seconds)),
       noopRunnerSeconds: last.seconds,
-      noopLoadedTf: [...samples, ...tsxSamples].some((s) => s.stderr.includes("tfjs-loaded=true")),
+      noopLoadedTf: samples.some((s) => s.stderr.includes("tfjs-loaded=true")),
       allCached: Object.values(last.stages).every((s: any) => s.outcome === "cached"),
       dependencyFloorSeconds: floor.seconds,
       preloadedModules: floor.modules
@@ -118,7 +116,7 @@ const hashBench = async (megabytes: number) => {
 
 const noop = noopBench()
 say(`no-op rerun of a cached ${noop.stages}-stage DAG: ${noop.noopProcessSeconds.toFixed(2)} s whole process with the .ts loader ` +
-  `(median of 5; tsx: ${noop.noopProcessSecondsTsx.toFixed(2)} s, median of 3), ${noop.noopRunnerSeconds.toFixed(3)} s inside the runner; ` +
+  `(median of 5), ${noop.noopRunnerSeconds.toFixed(3)} s inside the runner; ` +
   `all cached: ${noop.allCached}; loaded tfjs: ${noop.noopLoadedTf}`)
 say(`  (first run: ${noop.firstRunSeconds.toFixed(2)} s, loaded tfjs: ${noop.firstRunLoadedTf}; plain node importing only the ` +
   `${noop.preloadedModules} preloaded dependencies: ${noop.dependencyFloorSeconds.toFixed(2)} s; load average ${noop.loadAverage.before} -> ${noop.loadAverage.after})`)

@@ -12,20 +12,26 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { probeOneDnn } from "../ml/onednn/library.ts"
 
-const args = process.argv.slice(2)
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : undefined
-}
-const json = args.includes("--json")
-const steps = Number(flag("steps") ?? 5)
-const batch = Number(flag("batch") ?? 256)
-const arches = flag("arch") ? [flag("arch")!] : ["stride", "pool"]
+import { benchArgs, numberFlag } from "./args.ts"
+
+const usage = "pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed,stock,native,pytorch,methods] [--no-methods] [--profile] [--peer file]"
+const { values: flags } = benchArgs(usage, {
+  options: {
+    json: { type: "boolean", default: false }, steps: { type: "string" }, batch: { type: "string" },
+    arch: { type: "string" }, only: { type: "string" }, profile: { type: "boolean", default: false },
+    "no-methods": { type: "boolean", default: false }, peer: { type: "string" }
+  }
+})
+const json = flags.json
+const steps = numberFlag(usage, "steps", flags.steps, 5)
+const batch = numberFlag(usage, "batch", flags.batch, 256)
+const arches = flags.arch ? [flags.arch] : ["stride", "pool"]
 // --only a,b: just these configurations (seed, stock, native, pytorch, methods)
-const only = flag("only")?.split(",")
+const only = flags.only?.split(",")
+const tsLoader = new URL("../pipeline/ts-loader/register.mjs", import.meta.url).href
 const here = path.dirname(fileURLToPath(import.meta.url))
 // the PyTorch peer sits beside the repository (../shared/peers/); --peer <file> points elsewhere
-const peer = path.resolve(flag("peer") ?? path.join(here, "../../shared/peers/torch_train_step.py"))
+const peer = path.resolve(flags.peer ?? path.join(here, "../../shared/peers/torch_train_step.py"))
 
 interface Row { readonly [key: string]: unknown }
 
@@ -64,14 +70,14 @@ const worker = path.join(here, "train-step", "measure.ts")
 const threadCounts = [1, 2]
 const wanted = (config: string) => only === undefined || only.includes(config)
 for (const arch of arches) {
-  const extra = args.includes("--profile") ? ["--profile"] : []
+  const extra = flags.profile ? ["--profile"] : []
   for (const config of ["seed", "stock"]) {
     if (!wanted(config)) continue
     const n = config === "stock" ? Math.min(steps, 2) : steps
-    emit(runJsonLine(process.execPath, ["--import", "tsx", worker, config, arch, String(batch), String(n), "1", ...extra]))
+    emit(runJsonLine(process.execPath, ["--import", tsLoader, worker, config, arch, String(batch), String(n), "1", ...extra]))
   }
   if (wanted("native") && hasOneDnn()) {
-    for (const threads of threadCounts) emit(runJsonLine(process.execPath, ["--import", "tsx", worker, "native", arch, String(batch), String(steps), String(threads), ...extra]))
+    for (const threads of threadCounts) emit(runJsonLine(process.execPath, ["--import", tsLoader, worker, "native", arch, String(batch), String(steps), String(threads), ...extra]))
   }
   if (wanted("pytorch") && hasTorch()) {
     for (const threads of threadCounts) {
@@ -101,11 +107,11 @@ for (const r of ratios) {
 }
 
 // one pretrain step per method at full's widths and batch
-if (!args.includes("--no-methods") && wanted("methods")) {
+if (!flags["no-methods"] && wanted("methods")) {
   const methodWorker = path.join(here, "train-step", "measure-method.ts")
   const configs: Array<{ config: string; threads: number }> = [{ config: "wasm", threads: 1 }, ...(hasOneDnn() ? threadCounts.map((threads) => ({ config: "native", threads })) : [])]
   for (const { config, threads } of configs) {
-    for (const row of runJsonLines(process.execPath, ["--import", "tsx", methodWorker, config, String(threads), String(Math.min(steps, 3))])) {
+    for (const row of runJsonLines(process.execPath, ["--import", tsLoader, methodWorker, config, String(threads), String(Math.min(steps, 3))])) {
       if (json) console.log(JSON.stringify(row))
       else console.log(`method ${String(row.method).padEnd(12)} ${String(row.config).padEnd(10)} step ${String(row.train_step_ms).padStart(7)} ms  ${String(row.images_per_s).padStart(6)} img/s (batch ${row.batch}, widths ${row.widths})`)
     }

@@ -5,7 +5,8 @@
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CorruptSource, SourceNotFound } from "./errors.ts"
+import { CorruptSource } from "./errors.ts"
+import { cifar10BatchFiles, cifar10MetaFile } from "./dataset-files.ts"
 import { defaultBatchRows, type ImageSource } from "./image-source.ts"
 
 export const cifar10ClassNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
@@ -14,21 +15,10 @@ const side = 32
 const plane = side * side
 const recordBytes = 1 + 3 * plane
 
-/** The batch files present in `dir`, in the canonical order. */
-const batchFiles = (dir: string): ReadonlyArray<string> => {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new SourceNotFound({ path: dir, message: `${dir}: no such directory`, hint: "set dataset.path to the cifar-10-batches-bin directory" })
-  const names = fs.readdirSync(dir)
-  const ordered = [...names.filter((n) => /^data_batch_\d+\.bin$/.test(n)).sort(), ...names.filter((n) => n === "test_batch.bin")]
-  if (ordered.length === 0)
-    throw new SourceNotFound({ path: dir, message: `${dir}: no data_batch_*.bin or test_batch.bin files`, hint: "download the CIFAR-10 binary version" })
-  return ordered.map((n) => path.join(dir, n))
-}
-
 /** Reads labels (and hashes) of every batch file, validating sizes and label range. */
 export const cifar10Source = (dir: string, batchRows = defaultBatchRows): ImageSource => {
-  const files = batchFiles(dir)
-  const metaFile = path.join(dir, "batches.meta.txt")
+  const files = cifar10BatchFiles(dir)
+  const metaFile = cifar10MetaFile(dir)
   const classNames = fs.existsSync(metaFile)
     ? fs.readFileSync(metaFile, "utf8").split("\n").map((l) => l.trim()).filter((l) => l.length > 0)
     : cifar10ClassNames

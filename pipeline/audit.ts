@@ -94,7 +94,7 @@ export const rerunStage = (
     // the run's own config, not today's: the check is "same inputs, same params, same code -> same bytes"
     const config = yield* decodeConfig(session.definition, run.config)
     const params = yield* stageParams(stage, config)
-    const components = yield* fingerprintComponents(stage, params.encoded, Object.fromEntries(Object.entries(entry.inputs).map(([k, v]) => [k, v.hash])), cache)
+    const components = yield* fingerprintComponents(stage, params, Object.fromEntries(Object.entries(entry.inputs).map(([k, v]) => [k, v.hash])), cache)
     const fresh = yield* executeStage(scratch, cache, {
       stage, params: params.decoded, fingerprint: fingerprintOf(components), components, inputs: entry.inputs, runId: `audit-${run.runId}`,
       worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: run.config }

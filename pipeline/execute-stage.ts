@@ -7,6 +7,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { StageFailed, type StoreError } from "./errors.ts"
 import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
+import { externalHashes } from "./external-files.ts"
 import { checkOutput } from "./outputs.ts"
 import type { IndexEntry, InputRecord, OutputRecord, Sha256Hex } from "./records.ts"
 import type { InputArtifact, StageDefinition } from "./stage.ts"
@@ -46,6 +47,22 @@ const checkInputs = (store: Store, cache: StatCache, job: StageJob, when: "befor
           }))
       )
     ), { discard: true })
+
+/** The files read from outside the store must still hash to what the fingerprint says: else the outputs may mix old and new bytes. */
+const checkExternal = (cache: StatCache, job: StageJob) =>
+  Effect.gen(function* () {
+    const recorded = job.components.external
+    if (recorded === undefined) return
+    const now = (yield* externalHashes(job.stage, job.params, cache)) ?? {}
+    const changed = [...new Set([...Object.keys(recorded), ...Object.keys(now)])].filter((label) => recorded[label] !== now[label]).sort()
+    if (changed.length > 0)
+      return yield* Effect.fail(new StageFailed({
+        stage: job.stage.name,
+        message: `${changed.join(", ")} changed while stage "${job.stage.name}" ran (read from outside the store); nothing was recorded`,
+        hint: "leave the dataset files alone while the stage runs, then run again",
+        cause_tag: "ExternalInputChanged"
+      }))
+  })
 
 /** Validates, hashes and commits each declared output. */
 const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<any>, outDir: string) =>
@@ -106,6 +123,7 @@ export const executeStage = (
     }
     const finishedAt = new Date()
     yield* checkInputs(store, cache, job, "after")
+    yield* checkExternal(cache, job)
     const outputs = yield* commitOutputs(store, cache, job.stage, outDir)
 
     const entry: IndexEntry = {

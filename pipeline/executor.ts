@@ -182,7 +182,7 @@ const runOrReuse = (
     const { store, cache } = session
     const params = yield* stageParams(stage, session.loaded.config)
     const inputHashes = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.hash]))
-    const components = yield* fingerprintComponents(stage, params.encoded, inputHashes, cache)
+    const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
     const fingerprint = fingerprintOf(components)
     const lockTarget = store.lockTarget(stage.name, fingerprint)
     const base = { fingerprint, codeHash: codeHashOf(components), params: params.encoded, code: components.code }

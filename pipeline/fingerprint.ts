@@ -1,6 +1,7 @@
 /**
  * A stage's fingerprint: sha256 over canonical JSON of its components (runner format, stage name,
- * encoded params slice, input content hashes, code closure hashes, npm package versions).
+ * encoded params slice, input content hashes, code closure hashes, npm package versions, and the
+ * content hashes of the files it reads from outside the store).
  * The components are kept so `status` can say which one changed.
  */
 import * as Effect from "effect/Effect"
@@ -9,12 +10,13 @@ import { canonicalJson, sha256 } from "./canonical-json.ts"
 import { codeFingerprint } from "./code-hash.ts"
 import { describeParseError } from "./config.ts"
 import { ConfigError, type StoreError } from "./errors.ts"
+import { externalHashes } from "./external-files.ts"
 import type { Sha256Hex } from "./records.ts"
 import type { StageDefinition } from "./stage.ts"
 import type { StatCache } from "./stat-cache.ts"
 
 /** Bumped whenever the meaning of a fingerprint or the layout of the store changes. */
-export const RUNNER_FORMAT = "seed-pipeline/1"
+export const RUNNER_FORMAT = "seed-pipeline/2"
 
 export interface FingerprintComponents {
   readonly format: string
@@ -23,10 +25,12 @@ export interface FingerprintComponents {
   readonly params: unknown
   /** Local input name -> sha256 of the input artifact's bytes. */
   readonly inputs: Readonly<Record<string, string>>
-  /** Project-relative source path -> sha256. */
+  /** Project-relative source path -> sha256 of its compiled form (of its bytes, for a file that is not TypeScript). */
   readonly code: Readonly<Record<string, string>>
   /** npm package -> installed version. */
   readonly packages: Readonly<Record<string, string>>
+  /** Files read from outside the store (stages that declare `externalFiles` only): label -> sha256. */
+  readonly external?: Readonly<Record<string, string>>
 }
 
 export const fingerprintOf = (components: FingerprintComponents): Sha256Hex => sha256(canonicalJson(components))
@@ -60,18 +64,19 @@ const paramsError = (stage: StageDefinition<any>, e: import("effect/ParseResult"
 /** All fingerprint components of a stage whose input hashes are known. */
 export const fingerprintComponents = (
   stage: StageDefinition<any>,
-  encodedParams: unknown,
+  params: StageParams,
   inputHashes: Readonly<Record<string, string>>,
   cache: StatCache
 ): Effect.Effect<FingerprintComponents, StoreError> =>
-  codeFingerprint(stage.module, cache).pipe(
-    Effect.map((code) => ({
+  Effect.all([codeFingerprint(stage.module, cache), externalHashes(stage, params.decoded, cache)]).pipe(
+    Effect.map(([code, external]) => ({
       format: RUNNER_FORMAT,
       stage: stage.name,
-      params: encodedParams,
+      params: params.encoded,
       inputs: inputHashes,
       code: code.files,
-      packages: code.packages
+      packages: code.packages,
+      ...(external !== undefined ? { external } : {})
     }))
   )
 
@@ -111,6 +116,7 @@ export const explainChange = (before: FingerprintComponents, after: FingerprintC
   lines.push(...diffRecords("param", flatten(before.params), flatten(after.params), (v) => v ?? "(none)"))
   lines.push(...diffRecords("input", before.inputs, after.inputs, short))
   lines.push(...diffRecords("source file", before.code, after.code, short))
+  lines.push(...diffRecords("external file", before.external ?? {}, after.external ?? {}, (v) => (v && /^[0-9a-f]{64}$/.test(v) ? short(v) : v ?? "(none)")))
   lines.push(...diffRecords("package", before.packages, after.packages, (v) => v ?? "(none)"))
   return lines
 }

@@ -40,7 +40,7 @@ export const planStages = (
       }
       const params = yield* stageParams(stage, session.loaded.config)
       const inputHashes = Object.fromEntries(Object.entries(stage.inputs).map(([local, ref]) => [local, known.get(ref.stage)!.outputs[ref.output].hash]))
-      const components = yield* fingerprintComponents(stage, params.encoded, inputHashes, cache)
+      const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
       const fingerprint = fingerprintOf(components)
       const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
       if (lookup._tag === "Reusable" && !force.includes(stage.name)) {

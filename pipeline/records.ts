@@ -63,7 +63,8 @@ const StoredComponents = Schema.Struct({
   params: Schema.Unknown,
   inputs: Schema.Record({ key: Schema.String, value: Schema.String }),
   code: Schema.Record({ key: Schema.String, value: Schema.String }),
-  packages: Schema.Record({ key: Schema.String, value: Schema.String })
+  packages: Schema.Record({ key: Schema.String, value: Schema.String }),
+  external: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
 
 /** A completed stage: written only after all its outputs are committed objects. */

@@ -91,6 +91,13 @@ export interface StageDefinition<P = any> {
   readonly selectParams: (config: any) => unknown
   /** Local input name -> upstream output. */
   readonly inputs: Readonly<Record<string, OutputRef>>
+  /**
+   * Files outside the store that `run` reads (a dataset), listed from the decoded params without
+   * reading them: label -> files (one, or a group such as a class folder's images). Their content is
+   * hashed into the fingerprint, so other bytes at the same path rerun the stage. May throw when
+   * they cannot be listed: the stage is then stale and `run` reports the problem.
+   */
+  readonly externalFiles?: (params: P) => Readonly<Record<string, ReadonlyArray<string>>>
   readonly outputs: Readonly<Record<string, OutputSpec>>
   /** Heavy stages run in their own worker process (so independent ones use all cores). */
   readonly heavy?: boolean

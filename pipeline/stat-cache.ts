@@ -1,7 +1,8 @@
 /**
- * File hashing behind a stat cache: (path, size, mtimeMs, ino) -> sha256 (and parsed imports),
- * persisted in the store, so an unchanged file is neither re-read nor re-parsed. An entry is only
- * recorded for bytes actually hashed, under a stat taken before and unchanged after the read.
+ * File hashing behind a stat cache: (path, size, mtimeMs, ino) -> sha256 (and, for code files, facts
+ * derived from the source such as its compiled hash and imports), persisted in the store, so an
+ * unchanged file is neither re-read nor re-compiled. An entry is only recorded for bytes actually
+ * hashed, under a stat taken before and unchanged after the read.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -17,8 +18,8 @@ const Entry = Schema.mutable(Schema.Struct({
   mtimeMs: Schema.Number,
   ino: Schema.Number,
   hash: Sha256Hex,
-  /** Import specifiers found in the file (source files only). */
-  imports: Schema.optional(Schema.mutable(Schema.Array(Schema.String)))
+  /** What `derive` computed from the file's bytes, under the deriver's version tag (code files only). */
+  derived: Schema.optional(Schema.Struct({ tag: Schema.String, value: Schema.Unknown }))
 }))
 type Entry = typeof Entry.Type
 
@@ -30,8 +31,11 @@ export interface StatCache {
   readonly hash: (file: string) => Effect.Effect<Sha256Hex, StoreError>
   /** sha256 read from disk, ignoring (and refreshing) the cache. */
   readonly rehash: (file: string) => Effect.Effect<Sha256Hex, StoreError>
-  /** Cached import list of a source file, parsed with `parse` only when the file changed. */
-  readonly imports: (file: string, parse: (source: string) => Array<string>) => Effect.Effect<Array<string>, StoreError>
+  /**
+   * A JSON value derived from a file's bytes (e.g. a module's compiled hash and imports), computed
+   * with `derive` only when the file changed or was last derived under another `tag` (the deriver's version).
+   */
+  readonly derive: <A>(file: string, tag: string, derive: (source: Buffer) => Promise<A>) => Effect.Effect<A, StoreError>
   /**
    * Records `hash` for `file` as it is now: only for bytes the caller just hashed itself and that
    * nothing else writes (an output it renamed into objects/).
@@ -131,28 +135,32 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
       Effect.flatMap((st) => readAndHash(file, st))
     )
 
-  const imports = (file: string, parse: (source: string) => Array<string>) =>
-    Effect.try({
-      try: () => {
-        const { st, entry } = fresh(file)
-        if (entry?.imports) {
+  const derive = <A>(file: string, tag: string, compute: (source: Buffer) => Promise<A>) =>
+    Effect.try({ try: () => fresh(file), catch: storeError(`cannot stat ${file}`) }).pipe(
+      Effect.flatMap(({ st, entry }) => {
+        if (entry?.derived?.tag === tag) {
+          // a hit stays synchronous: no promise per file on a no-op (hundreds of files per plan)
           stats.hits++
-          return entry.imports
+          return Effect.succeed(entry.derived.value as A)
         }
-        const source = fs.readFileSync(file)
-        stats.reads++
-        const found = parse(source.toString("utf8"))
-        if (sameStat(st, fs.statSync(file))) {
-          entries[file] = {
-            size: st.size, mtimeMs: st.mtimeMs, ino: st.ino,
-            hash: createHash("sha256").update(source).digest("hex") as Sha256Hex, imports: found
-          }
-          dirty = true
-        }
-        return found
-      },
-      catch: storeError(`cannot read source file ${file}`)
-    })
+        return Effect.tryPromise({
+          try: async () => {
+            const source = fs.readFileSync(file)
+            stats.reads++
+            const value = await compute(source)
+            if (sameStat(st, fs.statSync(file))) {
+              entries[file] = {
+                size: st.size, mtimeMs: st.mtimeMs, ino: st.ino,
+                hash: createHash("sha256").update(source).digest("hex") as Sha256Hex, derived: { tag, value }
+              }
+              dirty = true
+            }
+            return value
+          },
+          catch: storeError(`cannot read source file ${file}`)
+        })
+      })
+    )
 
   const save = Effect.suspend(() => {
     if (!cacheFile || !dirty) return Effect.void
@@ -175,5 +183,5 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
       catch: storeError(`cannot stat ${file}`)
     })
 
-  return { hash, rehash, imports, remember, save, stats, ...(loaded.warning ? { warning: loaded.warning } : {}) }
+  return { hash, rehash, derive, remember, save, stats, ...(loaded.warning ? { warning: loaded.warning } : {}) }
 }

@@ -1,9 +1,11 @@
 /**
  * ingest: reads the configured dataset (`dataset` config slice) into one Arrow image table.
- * Readers load lazily inside `run`, so importing this module (every `pipeline status`) stays cheap.
+ * Readers load lazily inside `run`, so importing this module (every `pipeline status`) stays cheap;
+ * only the listing of the dataset's files (no decoders) is imported up front, for the stage's key.
  */
 import * as Effect from "effect/Effect"
 import { defineStage } from "../pipeline/stage.ts"
+import { datasetFiles } from "../data/dataset-files.ts"
 import { DatasetConfig } from "../schemas/dataset.ts"
 
 export const IngestParams = DatasetConfig
@@ -14,6 +16,8 @@ export const ingestStage = defineStage({
   params: IngestParams,
   selectParams: (config: { dataset: unknown }) => config.dataset,
   inputs: {},
+  // the dataset's files are in the key by content: other bytes at the same path (or relative path) rerun ingest
+  externalFiles: datasetFiles,
   outputs: {
     images: {
       description: "all images: id Int32, label Uint8, pixels FixedSizeBinary(H*W*C); seed metadata: source, shape, classes, hashes",

@@ -107,13 +107,16 @@ export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<Pret
         })
         const last = result.history[result.history.length - 1]
         if (last) yield* ctx.log(`${ctx.stage}: ${result.history.length} epochs, final loss ${last.loss.toFixed(4)}`)
-        const tables = yield* Effect.promise(() => import("../ml/tables/index.ts"))
+        // the writers of this stage's artifacts only (not a barrel): the probe's code stays out of this stage's code key
+        const [{ writeWeights }, { writeHistory }, { writeEmbeddings }] = yield* Effect.promise(() =>
+          Promise.all([import("../ml/tables/weights.ts"), import("../ml/tables/history.ts"), import("../ml/tables/embeddings.ts")])
+        )
         const sets = { train, val, test } as const
-        yield* tables.writeWeights(ctx.outputPath("encoder"), result.weights, { method: method.name, backend })
-        yield* tables.writeHistory(ctx.outputPath("history"), result.history, method.name)
+        yield* writeWeights(ctx.outputPath("encoder"), result.weights, { method: method.name, backend })
+        yield* writeHistory(ctx.outputPath("history"), result.history, method.name)
         for (const split of ["train", "val", "test"] as const) {
           const set = sets[split]
-          yield* tables.writeEmbeddings(ctx.outputPath(split), {
+          yield* writeEmbeddings(ctx.outputPath(split), {
             ...result.embeddings[split],
             ids: set.ids,
             labels: set.labels,

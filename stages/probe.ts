@@ -49,10 +49,14 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
         const { initBackend, backendProvenance } = yield* Effect.promise(() => import("../ml/backend.ts"))
         const info = yield* initBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
         yield* ctx.recordProvenance(backendProvenance(info))
-        const tables = yield* Effect.promise(() => import("../ml/tables/index.ts"))
-        const { linearProbe } = yield* Effect.promise(() => import("../ml/linear-probe.ts"))
-        const { writePredictions } = yield* Effect.promise(() => import("../ml/tables/predictions.ts"))
-        const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => tables.readEmbeddings(i.path)))
+        // the modules this stage runs, each by name (a barrel would put the other stages' artifact code in its code key)
+        const [{ readEmbeddings }, { writeProbeResult }, { writePredictions }, { linearProbe }] = yield* Effect.promise(() =>
+          Promise.all([
+            import("../ml/tables/embeddings.ts"), import("../ml/tables/probe-results.ts"),
+            import("../ml/tables/predictions.ts"), import("../ml/linear-probe.ts")
+          ])
+        )
+        const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
         if (val.dim !== train.dim || test.dim !== train.dim) {
           return yield* Effect.fail(
             new ProbeInputMismatch({
@@ -67,7 +71,7 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
         const result = linearProbe(train, val, test, { classCount: classNames.length, ...ctx.params.probe })
         yield* ctx.recordProvenance({ probeSeconds: (performance.now() - started) / 1000, grid: result.grid })
         yield* ctx.log(`${ctx.stage}: top1 ${result.top1.toFixed(4)} top5 ${result.top5.toFixed(4)} (l2 ${result.l2})`)
-        yield* tables.writeProbeResult(
+        yield* writeProbeResult(
           { metrics: ctx.outputPath("metrics"), perClass: ctx.outputPath("per_class"), confusion: ctx.outputPath("confusion") },
           result,
           { method: ctx.params.method.name, kind: ctx.params.method.kind, classNames }

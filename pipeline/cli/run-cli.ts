@@ -3,9 +3,12 @@
  * (run, status, dag, show, audit, diff, gc, worker). The executable entry point is the caller's.
  */
 import * as Command from "@effect/cli/Command"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { PipelineDefinition } from "../stage.ts"
 import { WORKER_ENV } from "../worker-protocol.ts"
 import { auditCommand } from "./audit-command.ts"
@@ -30,12 +33,18 @@ export const makeCli = (definition: PipelineDefinition<any>) => {
   return Command.run(root, { name: definition.name, version: "0.1.0" })
 }
 
+/**
+ * What @effect/cli needs from the platform (files, paths, the terminal). Not NodeContext.layer: its
+ * command executor and worker manager, which nothing here uses, cost every start their module load.
+ */
+const cliPlatform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
+
 /** The CLI as an Effect that prints through the Console service and yields the exit code (0, 1 or 2). */
 export const cliProgram = (definition: PipelineDefinition<any>, argv: ReadonlyArray<string>): Effect.Effect<number> =>
   Effect.suspend(() => makeCli(definition)(argv)).pipe(
     Effect.as(0),
     Effect.catchAllCause(reportFailure),
-    Effect.provide(NodeContext.layer)
+    Effect.provide(cliPlatform)
   )
 
 /** Runs the CLI on `argv` (default: process.argv) and exits with 0, 1 (stage/audit failure) or 2 (usage/config). */

@@ -58,7 +58,7 @@ export const takeJob = (
     if (!stage) return yield* refuse(data.stage, `this worker's definition has no stage "${data.stage}" for the job's config`, "run workers from the same commit as the coordinator")
     const params = yield* stageParams(stage, config)
     const inputHashes = Object.fromEntries(Object.entries(data.inputs).map(([k, v]) => [k, v.hash]))
-    const components = yield* fingerprintComponents(stage, params.encoded, inputHashes, cache)
+    const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
     const fingerprint = fingerprintOf(components)
     if (fingerprint !== data.fingerprint) {
       return yield* refuse(

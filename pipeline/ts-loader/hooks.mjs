@@ -11,17 +11,17 @@
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import {
-  cacheDir, codeFile, entryKey, importsFile, isTypeScript, pruneOldEntries, readImports, staticSpecifiers, transformOptions,
-  writeEntryFile
+  cacheDir, codeFile, entryKey, importsFile, isTypeScript, loadEsbuild, pruneOldEntries, readImports, staticSpecifiers,
+  transformOptions, writeEntryFile
 } from "./transform-cache.mjs"
 
 /** url -> { key, wanted: static specifiers, resolved: recorded { specifier: url } } of loaded .ts files. */
 const loaded = new Map()
 
-let esbuild
+let pruned
 const transform = async (source, file) => {
   // the first transform of a process also tidies the cache, while esbuild starts
-  esbuild ??= (await Promise.all([import("esbuild"), pruneOldEntries()]))[0]
+  const [esbuild] = await Promise.all([loadEsbuild(), (pruned ??= pruneOldEntries())])
   return (await esbuild.transform(source, { ...transformOptions, sourcefile: file })).code
 }
 
@@ -45,7 +45,7 @@ const record = (parentURL, specifier, url) => {
   writeEntryFile(importsFile(file.key), JSON.stringify(file.resolved))
 }
 
-/** `./x.js` written for TypeScript's sake falls back to `./x.ts` (tsx's convention, and code-hash's). */
+/** `./x.js` written for TypeScript's sake falls back to `./x.ts` (TypeScript's ESM convention, and code-hash's). */
 export async function resolve(specifier, context, nextResolve) {
   let result
   try {

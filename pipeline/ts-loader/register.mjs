@@ -1,5 +1,7 @@
 /**
- * `node --import <this file> entry.ts`: runs a TypeScript entry with the `.ts`-only hooks.
+ * `node --import <this file> entry.ts`: runs a TypeScript entry with the `.ts`-only hooks. The one
+ * TypeScript loader of the project: the CLI, the benches, worker processes and worker threads
+ * (`tsWorker` in ./worker-thread.ts) all start through it.
  *
  * Node 20 runs module hooks on a separate thread and asks it about every module, node_modules
  * included (~1 ms per module, ~700 modules for effect + @effect/cli). So the dependencies the
@@ -11,6 +13,7 @@ import * as fs from "node:fs"
 import { register } from "node:module"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { isMainThread } from "node:worker_threads"
 import { dependenciesOf } from "./preload.mjs"
 
 /** The main module's URL as Node will load it (symlinks resolved), or undefined if it is not a .ts file. */
@@ -23,7 +26,8 @@ const entryUrl = (entry) => {
   }
 }
 
-const entry = entryUrl(process.argv[1])
+// a worker thread inherits the parent's argv, not its entry: it preloads nothing
+const entry = isMainThread ? entryUrl(process.argv[1]) : undefined
 if (entry !== undefined) await Promise.allSettled(dependenciesOf(entry).map((url) => import(url)))
 
 process.setSourceMapsEnabled(true)

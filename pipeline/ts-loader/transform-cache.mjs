@@ -45,9 +45,41 @@ const keyPrefix = JSON.stringify([
   LOADER_VERSION, transformOptions, readJson(path.join(repoRoot, "node_modules", "esbuild", "package.json"))?.version
 ])
 
-const writableDir = (dir) => {
+/** Names the compiler and its options: a compiled form is only comparable to one made under the same tag. */
+export const compilerTag = createHash("sha256").update(keyPrefix).digest("hex").slice(0, 16)
+
+let esbuild
+/** esbuild, started once per process (the first transform also pays its start-up). */
+export const loadEsbuild = async () => (esbuild ??= await import("esbuild"))
+
+/**
+ * The JavaScript a `.ts` file runs as: the loader's own transform without the source map, so it
+ * holds no comments, formatting or types. Code keys hash this, not the source bytes.
+ */
+export const compiledCode = async (source, file) =>
+  (await (await loadEsbuild()).transform(source, { ...transformOptions, sourcemap: false, sourcefile: file })).code
+
+/**
+ * A cache folder whose files this process may execute: a real directory (not a link) owned by this
+ * user and writable by no one else, so no other account can plant code in it. Created private (0700).
+ */
+export const privateDirProblem = (dir) => {
+  const st = fs.lstatSync(dir)
+  if (!st.isDirectory()) return "is not a directory (or is a symbolic link)"
+  const uid = process.getuid?.()
+  if (uid !== undefined && st.uid !== uid) return `is owned by uid ${st.uid}, not by this user (uid ${uid})`
+  if ((st.mode & 0o022) !== 0) return `is writable by its group or by others (mode ${(st.mode & 0o777).toString(8)})`
+  return undefined
+}
+
+const usableDir = (dir) => {
   try {
-    fs.mkdirSync(dir, { recursive: true })
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const problem = privateDirProblem(dir)
+    if (problem !== undefined) {
+      process.emitWarning(`not caching compiled TypeScript in ${dir}: it ${problem}`, { code: "SEED_TS_CACHE_UNSAFE" })
+      return undefined
+    }
     fs.accessSync(dir, fs.constants.W_OK)
     return dir
   } catch {
@@ -55,12 +87,15 @@ const writableDir = (dir) => {
   }
 }
 
-/** node_modules/.cache/seed-ts (next to what it depends on), else a per-user temp dir, else none. */
+/**
+ * node_modules/.cache/seed-ts (next to what it depends on), else a per-user temp dir, else none
+ * (each process then compiles in memory). A folder that fails the ownership check is never used.
+ */
 export const cacheDir = [
   process.env.SEED_TS_CACHE,
   path.join(repoRoot, "node_modules", ".cache", "seed-ts"),
   path.join(os.tmpdir(), `seed-ts-${process.getuid?.() ?? "user"}`)
-].filter(Boolean).find((dir) => writableDir(dir) !== undefined) // find stops at the first: later ones are not created
+].filter(Boolean).find((dir) => usableDir(dir) !== undefined) // find stops at the first: later ones are not created
 
 export const isTypeScript = (url) => url.startsWith("file:") && (url.endsWith(".ts") || url.endsWith(".mts"))
 

@@ -14,6 +14,7 @@ import { readImageTable } from "../../data/image-table.ts"
 import { splitImageTable } from "../../data/split-table.ts"
 import { deepMerge } from "../../pipeline/config.ts"
 import { SeedConfig } from "../../schemas/config.ts"
+import { tsLoader } from "../pipeline/fixture-sources.ts"
 import { baseConfig, profiles } from "../../stages/profiles.ts"
 import { repoRoot } from "../pipeline/fixture-sources.ts"
 import { tempDir } from "../support/temp-dir.ts"
@@ -23,7 +24,7 @@ const smoke = Schema.decodeUnknownSync(SeedConfig)(deepMerge(baseConfig, profile
 const bench = (...args: Array<string>) =>
   promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", "bench/main.ts", "ssl-methods", "--profile", "smoke", "--train", "60", "--val", "40", "--methods", "raw-pixels,random-encoder", ...args],
+    ["--import", tsLoader, "bench/main.ts", "ssl-methods", "--profile", "smoke", "--train", "60", "--val", "40", "--methods", "raw-pixels,random-encoder", ...args],
     { cwd: repoRoot, maxBuffer: 1 << 24 }
   )
 

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { storeProblems } from "../support/store-integrity.ts"
 import { cliInProcess, makeFixtureProject, runFixture, spawnCli, type FixtureProject } from "./fixture-project.ts"
-import { repoRoot } from "./fixture-sources.ts"
+import { repoRoot, tsLoader } from "./fixture-sources.ts"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -118,7 +118,7 @@ describe("a runner killed alone with SIGKILL", { timeout: 300_000 }, () => {
 
 describe("fault injection (`pnpm bench faults` on the fixture DAG, a few of its seeded moments)", () => {
   it("survives SIGKILL of the runner alone and of its process group, and Ctrl-C, at random moments", { timeout: 900_000 }, async () => {
-    const args = ["--import", "tsx", "bench/main.ts", "faults", "--dag", "fixture", "--kills", "2", "--interrupts", "2", "--seed", "13", "--json"]
+    const args = ["--import", tsLoader, "bench/main.ts", "faults", "--dag", "fixture", "--kills", "2", "--interrupts", "2", "--seed", "13", "--json"]
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
       execFile(process.execPath, args, { cwd: repoRoot, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
         error && !stdout ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout })))

@@ -12,7 +12,7 @@ import type { RunRecord, StageOutcome } from "../../pipeline/records.ts"
 import { openSession } from "../../pipeline/session.ts"
 import type { PipelineDefinition } from "../../pipeline/stage.ts"
 import { makeTempDir, removeTempDir } from "../support/temp-dir.ts"
-import { fixtureFiles, repoRoot } from "./fixture-sources.ts"
+import { fixtureFiles, repoRoot, tsLoader } from "./fixture-sources.ts"
 
 export interface FixtureProject {
   readonly dir: string
@@ -76,14 +76,15 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Spawns `node --import tsx main.ts ...args` in the fixture project (`detached`: in its own process group). */
+
+/** Spawns `node --import <the project's .ts loader> main.ts ...args` in the fixture project, as `pnpm pipeline` starts (`detached`: in its own process group). */
 export const spawnCli = (
   project: FixtureProject,
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
   { detached = false }: { readonly detached?: boolean } = {}
 ) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", tsLoader, "main.ts", ...args], {
     cwd: project.dir,
     env: { ...process.env, ...env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],

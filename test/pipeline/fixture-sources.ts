@@ -5,6 +5,8 @@
  * with `heavyBig`: it then runs in a worker process).
  */
 export const repoRoot = new URL("../../", import.meta.url).pathname.replace(/\/$/, "")
+/** The project's TypeScript loader, for `node --import` in spawned processes. */
+export const tsLoader = new URL("../../pipeline/ts-loader/register.mjs", import.meta.url).href
 
 const table = `
 import * as fs from "node:fs"

@@ -49,8 +49,17 @@ describe("invalidation matrix", () => {
     expect(withOutcome(await runFixture(project), "cached")).toEqual(ALL)
   })
 
+  it("a comment, a reformat or a type-only edit in any module reruns nothing", async () => {
+    project.edit("lib/helper-c.ts", (t) => `${t}\n// a comment changes neither the compiled code nor the output\n`)
+    project.edit("lib/table.ts", (t) => t.replace("export const readColumn = (file: string): Float64Array =>",
+      "/** Reads the first column. */\nexport type Column = Float64Array\nexport const readColumn = (file: string):   Column   =>"))
+    project.edit("stages/combine.ts", (t) => t.replace("(item: { name: string }, name: string)", "(item: { name: string; weight?: number }, name: string)"))
+    const run = await runFixture(project, ["heavyShift=true"])
+    expect(withOutcome(run, "cached")).toEqual(ALL)
+  })
+
   it("early cutoff: a rerun with byte-identical output leaves descendants cached", async () => {
-    project.edit("lib/helper-c.ts", (t) => `${t}\n// a comment changes the code hash, not the output\n`)
+    project.edit("lib/helper-c.ts", (t) => t.replace("x + offset + 1", "offset + x + 1"))
     const run = await runFixture(project, ["heavyShift=true"])
     expect(withOutcome(run, "ran")).toEqual(["shift"])
     expect(withOutcome(run, "cached")).toEqual(["combine:p", "combine:q", "report", "scale", "source"])

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { currentOwner, LEASE_MS, type LockOwner } from "../../pipeline/lock-owner.ts"
 import { guardedBy, heldLocks, tryStageLock, waitForStageLock } from "../../pipeline/stage-lock.ts"
 import { tempDir } from "../support/temp-dir.ts"
-import { repoRoot } from "./fixture-sources.ts"
+import { repoRoot, tsLoader } from "./fixture-sources.ts"
 
 /** A pid that has exited (and been reaped) by now. */
 const deadPid = (): number => spawnSync(process.execPath, ["-e", ""]).pid!
@@ -73,7 +73,7 @@ describe("stage locks", () => {
       })))
     `)
     const racers = [0, 1, 2].map(() => {
-      const child = spawn(process.execPath, ["--import", "tsx", script, dir, String(rounds), String(gapMs)], {
+      const child = spawn(process.execPath, ["--import", tsLoader, script, dir, String(rounds), String(gapMs)], {
         cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"]
       })
       const lines: Array<string> = []

@@ -84,4 +84,30 @@ describe("the .ts loader", () => {
     runMain()
     expect(fs.existsSync(stale)).toBe(false)
   }, 30_000)
+
+  it("never executes from a cache folder that another user owns or that others can write", () => {
+    const run = (cacheDir: string) => spawnSync(process.execPath, ["--import", register, "main.ts"], {
+      cwd: dir, encoding: "utf8", env: { ...process.env, SEED_TS_CACHE: cacheDir }
+    })
+    const open = path.join(dir, "world-writable")
+    fs.mkdirSync(open)
+    fs.chmodSync(open, 0o777)
+    const r = run(open)
+    expect(r.status).toBe(0)
+    expect(r.stderr).toContain(`not caching compiled TypeScript in ${open}: it is writable by its group or by others (mode 777)`)
+    expect(fs.readdirSync(open)).toEqual([])
+    if (process.getuid?.() === 0) {
+      const foreign = path.join(dir, "foreign")
+      fs.mkdirSync(foreign, { mode: 0o700 })
+      fs.chownSync(foreign, 4242, 4242)
+      const f = run(foreign)
+      expect(f.status).toBe(0)
+      expect(f.stderr).toContain("is owned by uid 4242, not by this user")
+      expect(fs.readdirSync(foreign)).toEqual([])
+    }
+    // a folder it creates is private
+    const fresh = path.join(dir, "fresh-cache")
+    expect(run(fresh).status).toBe(0)
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700)
+  }, 30_000)
 })

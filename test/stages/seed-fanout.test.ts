@@ -26,7 +26,7 @@ const fingerprints = (s: Session<any>) =>
       const inputs = Object.fromEntries(
         Object.entries(stage.inputs).map(([local, ref]) => [local, createHash("sha256").update(`${out.get(ref.stage)}/${ref.output}`).digest("hex")])
       )
-      out.set(stage.name, fingerprintOf(yield* fingerprintComponents(stage, params.encoded, inputs, s.cache)))
+      out.set(stage.name, fingerprintOf(yield* fingerprintComponents(stage, params, inputs, s.cache)))
     }
     return out
   })

@@ -7,6 +7,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { BackendUnavailable, initBackend, selectBackend } from "../../../ml/backend.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
+import { tsLoader } from "../../pipeline/fixture-sources.ts"
 import { randomBatch, referenceNet, trainStep } from "../../../bench/train-step/reference-net.ts"
 
 const tfjsNodeWorks = async (): Promise<boolean> => {
@@ -68,7 +69,7 @@ describe("without oneDNN (SEED_ONEDNN_LIBRARY points at nothing)", () => {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
   /** Runs `body` (an ES module's text) in a fresh process where oneDNN cannot load; returns stdout and stderr. */
   const withoutOneDnn = (body: string) => {
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", body], {
+    const child = spawnSync(process.execPath, ["--import", tsLoader, "--input-type=module", "-e", body], {
       cwd: root, encoding: "utf8", env: { ...process.env, SEED_ONEDNN_LIBRARY: "/nonexistent/libdnnl.so.2" }
     })
     expect(child.status, child.stderr).toBe(0)
