@@ -39,8 +39,9 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
     heavy: true,
     run: (ctx) =>
       Effect.gen(function* () {
-        const { initBackend, backendProvenance } = yield* Effect.promise(() => import("../ml/backend.ts"))
-        const info = yield* initBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
+        const [{ initProbeBackend }, { backendProvenance }] = yield* Effect.promise(() =>
+          Promise.all([import("../ml/probe-backend.ts"), import("../ml/compute-backend.ts")]))
+        const info = yield* initProbeBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
         yield* ctx.recordProvenance(backendProvenance(info))
         const [{ readEmbeddings }, { knnEvaluate }, { writeKnnMetrics }, { writePredictions }] = yield* Effect.promise(() =>
           Promise.all([import("../ml/tables/embeddings.ts"), import("../ml/knn.ts"), import("../ml/tables/knn-metrics.ts"), import("../ml/tables/predictions.ts")])

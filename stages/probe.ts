@@ -46,8 +46,9 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
     heavy: true,
     run: (ctx) =>
       Effect.gen(function* () {
-        const { initBackend, backendProvenance } = yield* Effect.promise(() => import("../ml/backend.ts"))
-        const info = yield* initBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
+        const [{ initProbeBackend }, { backendProvenance }] = yield* Effect.promise(() =>
+          Promise.all([import("../ml/probe-backend.ts"), import("../ml/compute-backend.ts")]))
+        const info = yield* initProbeBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
         yield* ctx.recordProvenance(backendProvenance(info))
         // the modules this stage runs, each by name (a barrel would put the other stages' artifact code in its code key)
         const [{ readEmbeddings }, { writeProbeResult }, { writePredictions }, { linearProbe }] = yield* Effect.promise(() =>
