@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
+import { pidAlive } from "./process-identity.ts"
 
 /** A holder elsewhere (another host or container) that has not touched its lock for this long is gone. */
 export const LEASE_MS = 30_000
@@ -61,15 +62,6 @@ export const currentOwner = (token: string): LockOwner => ({
   token,
   takenAt: new Date().toISOString()
 })
-
-const pidAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 /** Whether `owner`'s pid can be judged here (the same host, boot and pid namespace as this process). */
 const inThisProcessSpace = (owner: LockOwner): boolean =>

@@ -55,7 +55,8 @@ export const parseOwnerTag = (name: string): ProcessOwner | undefined => {
   return m ? { machine: m[1], pid: Number(m[2]), startTicks: Number(m[3]) } : undefined
 }
 
-const pidAlive = (pid: number): boolean => {
+/** Whether a process with this pid exists in this pid namespace (EPERM: it exists, owned by another user). */
+export const pidAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true
