@@ -9,7 +9,7 @@ import { ResolvedCompute } from "../ml/compute.ts"
 import { KnnConfig } from "../schemas/methods.ts"
 import { computeSlice } from "./compute.ts"
 import { ProbeInputMismatch } from "./probe.ts"
-import { runKey, type SeededRun } from "./seeded-runs.ts"
+import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 
 export const KnnParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
@@ -21,17 +21,12 @@ export type KnnParams = typeof KnnParams.Type
 
 /** The kNN stage of one method at one training seed, reading that run's embeddings. */
 export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams> => {
-  const pretrain = `pretrain:${runKey(method.name, seed)}`
   return defineStage({
     name: `knn:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: KnnParams,
     selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, knn: config.knn ?? {}, compute: computeSlice(config) }),
-    inputs: {
-      train: { stage: pretrain, output: "train" },
-      val: { stage: pretrain, output: "val" },
-      test: { stage: pretrain, output: "test" }
-    },
+    inputs: embeddingInputs({ method, seed }),
     outputs: {
       metrics: { description: "top1, top5, k chosen on val, val top1", fields: ["top1", "top5", "k", "val_top1"], metrics: true },
       predictions: { description: "top-1 prediction per test image", fields: ["id", "label", "predicted"] }

@@ -31,3 +31,13 @@ export const seededRuns = (config: { readonly methods: ReadonlyArray<MethodConfi
   const seeds = trainingSeeds(config)
   return config.methods.flatMap((method) => seedsOf(method.kind, seeds).map((seed) => ({ method, seed })))
 }
+
+/** The train/val/test embeddings of one pretrain run: what the probe and kNN stages read. */
+export const embeddingInputs = (run: SeededRun) => {
+  const pretrain = `pretrain:${runKey(run.method.name, run.seed)}`
+  return {
+    train: { stage: pretrain, output: "train" },
+    val: { stage: pretrain, output: "val" },
+    test: { stage: pretrain, output: "test" }
+  } as const
+}

@@ -24,7 +24,8 @@ export interface ConvGeometry {
   readonly padLeft: number
 }
 
-interface ConvAttrs {
+/** The attributes tfjs passes to every conv kernel. */
+export interface ConvAttrs {
   readonly strides: number | [number, number]
   readonly pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding
   readonly dataFormat?: "NHWC" | "NCHW"

@@ -5,15 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { addressOf, runConvolution, type ConvPass, type ConvShape } from "../onednn/convolution.ts"
+import type { ConvAttrs } from "./conv-geometry.ts"
 import { allocF32, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
-
-interface ConvAttrs {
-  readonly strides: number | [number, number]
-  readonly pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding
-  readonly dataFormat?: "NHWC" | "NCHW"
-  readonly dimRoundingMode?: "floor" | "round" | "ceil"
-  readonly dilations?: number | [number, number]
-}
 
 const supported = (attrs: ConvAttrs): boolean =>
   (attrs.dataFormat === undefined || attrs.dataFormat === "NHWC") && tf.backend_util.tupleValuesAreOne(attrs.dilations ?? 1)
