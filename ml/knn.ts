@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { LabelledEmbeddings } from "./linear-probe.ts"
+import { multiplyByTransposed } from "./onednn/gemm.ts"
 
 export interface KnnOptions {
   readonly classCount: number
@@ -112,11 +113,34 @@ export const blockedSimilarity = (bank: Float32Array, bankRows: number, dim: num
 export const tfSimilarity = (bank: Float32Array, bankRows: number, dim: number): SimilarityEngine => {
   const bankTensor = tf.tensor2d(bank, [bankRows, dim])
   return {
-    block: (queries, rows) =>
-      tf.tidy(() => tf.matMul(tf.tensor2d(queries, [rows, dim]), bankTensor, false, true).dataSync() as Float32Array),
+    // read the data outside tidy: tidy walks whatever its callback returns, element by element
+    block: (queries, rows) => {
+      const product = tf.tidy(() => tf.matMul(tf.tensor2d(queries, [rows, dim]), bankTensor, false, true))
+      const out = product.dataSync() as Float32Array
+      product.dispose()
+      return out
+    },
     dispose: () => bankTensor.dispose()
   }
 }
+
+/**
+ * One oneDNN gemm per block (`../onednn/gemm.ts`), on the threads the native backend set: the engine
+ * on the `native` backend (10-100x the blocked loops; float32 accumulation, so the last bits differ
+ * from theirs, and the backend is in the kNN stage's cache key). Loads oneDNN on first use.
+ */
+export const oneDnnSimilarity = (bank: Float32Array, bankRows: number, dim: number): SimilarityEngine => ({
+  block: (queries, rows) => {
+    const out = new Float32Array(rows * bankRows)
+    multiplyByTransposed(queries, rows, bank, bankRows, dim, out)
+    return out
+  },
+  dispose: () => {}
+})
+
+/** The engine for a resolved compute backend: oneDNN's gemm on `native`, the blocked JS loops elsewhere. */
+export const similarityEngineFor = (backend: string): ((bank: Float32Array, bankRows: number, dim: number) => SimilarityEngine) =>
+  backend === "native" ? oneDnnSimilarity : blockedSimilarity
 
 export interface Neighbours {
   readonly k: number

@@ -70,8 +70,10 @@ const scores = (set: Embeddings, weights: Float64Array, classCount: number): Flo
 /**
  * Mean cross-entropy + l2/2 |W|^2 and its gradient, on the tfjs backend: the two N x D x K
  * products dominate, and the backend's matMul is an order of magnitude faster than a JS loop.
+ * `xT` is x transposed once per probe: the gradient's x^T residual would otherwise transpose all of
+ * x on every evaluation (the same product, so the same bytes).
  */
-const objective = (x: tf.Tensor2D, oneHot: tf.Tensor2D, classCount: number, l2: number) => {
+const objective = (x: tf.Tensor2D, xT: tf.Tensor2D, oneHot: tf.Tensor2D, classCount: number, l2: number) => {
   const [count, dim] = x.shape
   return (weights: Float64Array, gradient: Float64Array): number =>
     tf.tidy(() => {
@@ -79,7 +81,7 @@ const objective = (x: tf.Tensor2D, oneHot: tf.Tensor2D, classCount: number, l2: 
       const b = tf.tensor1d(Float32Array.from(weights.subarray(dim * classCount)))
       const logProbs = tf.logSoftmax(tf.add(tf.matMul(x, w), b))
       const residual = tf.div(tf.sub(tf.exp(logProbs), oneHot), count)
-      const gradW = tf.add(tf.matMul(x, residual, true, false), tf.mul(l2, w))
+      const gradW = tf.add(tf.matMul(xT, residual), tf.mul(l2, w))
       const crossEntropy = tf.div(tf.neg(tf.sum(tf.mul(oneHot, logProbs))), count)
       const loss = tf.add(crossEntropy, tf.mul(l2 / 2, tf.sum(tf.square(w))))
       gradient.set(gradW.dataSync(), 0)
@@ -135,14 +137,15 @@ export const linearProbe = (
   let best: { l2: number; valTop1: number; weights: Float64Array } | undefined
   const tried: Array<{ l2: number; valTop1: number }> = []
   const x = tf.tensor2d(trainZ.values, [trainZ.count, trainZ.dim])
+  const xT = tf.transpose(x)
   const oneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(trainZ.labels, "int32"), K), "float32") as tf.Tensor2D)
   for (const l2 of grid) {
-    weights = minimizeLbfgs(objective(x, oneHot, K, l2), weights, options.maxIterations).x
+    weights = minimizeLbfgs(objective(x, xT, oneHot, K, l2), weights, options.maxIterations).x
     const valTop1 = accuracyAt(trueRanks(valZ, weights, K), 1)
     tried.push({ l2, valTop1 })
     if (best === undefined || valTop1 > best.valTop1) best = { l2, valTop1, weights }
   }
-  tf.dispose([x, oneHot])
+  tf.dispose([x, xT, oneHot])
   const chosen = best!
   const ranks = trueRanks(testZ, chosen.weights, K)
   const predicted = argmaxRows(scores(testZ, chosen.weights, K), K)

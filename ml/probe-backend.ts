@@ -1,8 +1,8 @@
 /**
  * The backend for the linear probe and kNN: forward ops only (matrix products and sums; the probe's
  * gradients are written out by hand), so neither tfjs's gradient functions nor the project's gradient
- * or convolution kernels are in their code. On wasm (and "native", whose oneDNN kernels are all
- * convolutions) it runs the same forward kernels as training (./kernels/forward-kernels.ts).
+ * or convolution kernels are in their code. It runs the forward kernels of ./kernels/forward-kernels.ts:
+ * the wasm ones, and on "native" its matrix products and sums on oneDNN.
  */
 import type * as Effect from "effect/Effect"
 import { openBackendEffect, type BackendInfo, type BackendPreference, type BackendUnavailable } from "./compute-backend.ts"

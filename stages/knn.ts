@@ -14,7 +14,7 @@ import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 export const KnnParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
   knn: KnnConfig,
-  /** The similarity products run on the tfjs backend (resolved on this machine, with its threads: stages/compute.ts). */
+  /** The similarity products run on the resolved backend (oneDNN gemm on native, JS loops elsewhere; with its threads: stages/compute.ts). */
   compute: ResolvedCompute
 })
 export type KnnParams = typeof KnnParams.Type
@@ -38,7 +38,7 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
           Promise.all([import("../ml/probe-backend.ts"), import("../ml/compute-backend.ts")]))
         const info = yield* initProbeBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
         yield* ctx.recordProvenance(backendProvenance(info))
-        const [{ readEmbeddings }, { knnEvaluate }, { writeKnnMetrics }, { writePredictions }] = yield* Effect.promise(() =>
+        const [{ readEmbeddings }, { knnEvaluate, similarityEngineFor }, { writeKnnMetrics }, { writePredictions }] = yield* Effect.promise(() =>
           Promise.all([import("../ml/tables/embeddings.ts"), import("../ml/knn.ts"), import("../ml/tables/knn-metrics.ts"), import("../ml/tables/predictions.ts")])
         )
         const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
@@ -53,7 +53,7 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
         const maxLabel = Math.max(0, ...[train, val, test].map((s) => s.labels.reduce((a, b) => Math.max(a, b), 0)))
         const classCount = Math.max(train.classNames.length, maxLabel + 1)
         const started = performance.now()
-        const result = knnEvaluate(train, val, test, { classCount, ...ctx.params.knn })
+        const result = knnEvaluate(train, val, test, { classCount, ...ctx.params.knn }, similarityEngineFor(info.name))
         yield* ctx.recordProvenance({ knnSeconds: (performance.now() - started) / 1000, grid: result.grid })
         yield* ctx.log(`${ctx.stage}: top1 ${result.top1.toFixed(4)} top5 ${result.top5.toFixed(4)} (k ${result.k})`)
         const { name, kind } = ctx.params.method

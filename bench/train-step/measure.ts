@@ -21,7 +21,12 @@ const timed = (f: () => void): { wall: number; cpu: number } => {
   const c = process.cpuUsage(c0)
   return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 }
 }
-const forward = () => tf.tidy(() => net.logits(x).dataSync())
+// dataSync outside tidy: tidy walks a returned typed array element by element
+const forward = () => {
+  const logits = tf.tidy(() => net.logits(x))
+  logits.dataSync()
+  logits.dispose()
+}
 
 forward()
 trainStep(net, optimizer, x, y) // warm-up: XNNPACK operator caches, optimizer slots

@@ -4,8 +4,9 @@
  * the kernel this one replaces (stock Conv2D, or the seed gradient kernels and their clear errors).
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { addressOf, runConvolution, type ConvPass, type ConvShape } from "../onednn/convolution.ts"
+import { runConvolution, type ConvPass, type ConvShape } from "../onednn/convolution.ts"
 import type { ConvAttrs } from "./conv-geometry.ts"
+import { heapBase, tensorAddress } from "./native-heap.ts"
 import { allocF32, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
 
 const supported = (attrs: ConvAttrs): boolean =>
@@ -29,14 +30,10 @@ const convShape = (inShape: ReadonlyArray<number>, filterShape: ReadonlyArray<nu
 const run = (backend: WasmBackend, pass: ConvPass, g: ConvShape, a: Info, b: Info, outShape: ReadonlyArray<number>): Info => {
   const result = allocF32(backend, outShape)
   if (outShape.some((d) => d === 0)) return result
-  const base = heapAddress(backend)
-  runConvolution(pass, g, [a, b, result].map((t) => base + backend.getMemoryOffset(t.dataId)) as [number, number, number])
+  const base = heapBase(backend)
+  runConvolution(pass, g, [a, b, result].map((t) => tensorAddress(backend, base, t)) as [number, number, number])
   return result
 }
-
-/** The wasm heap's current base address (a grown heap is a new buffer, so never cache it). */
-const heapAddress = (backend: WasmBackend): number =>
-  addressOf((backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8)
 
 type Make = (fallback: tf.KernelConfig) => tf.KernelConfig
 

@@ -8,9 +8,9 @@
  * Anything else goes to the kernel each replaces.
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { addressOf } from "../onednn/convolution.ts"
 import { runRowSum } from "../onednn/row-sum.ts"
-import { allocF32, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
+import { heapBase, tensorAddress } from "./native-heap.ts"
+import { allocF32, type Info, type WasmKernelArgs } from "./wasm-tensors.ts"
 
 /** x seen as [before, reduced, after] when `axis` is one contiguous block of axes with something after it; undefined otherwise. */
 const middleBlock = (shape: ReadonlyArray<number>, axis: number | Array<number>): [number, number, number] | undefined => {
@@ -27,9 +27,6 @@ const reducedShape = (shape: ReadonlyArray<number>, axis: number | Array<number>
   return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i))
 }
 
-const heapAddress = (backend: WasmBackend, t: Info): number =>
-  addressOf((backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8) + backend.getMemoryOffset(t.dataId)
-
 const reduction = (kernelName: string, mean: boolean) => (fallback: tf.KernelConfig): tf.KernelConfig => ({
   kernelName,
   backendName: "wasm",
@@ -39,7 +36,8 @@ const reduction = (kernelName: string, mean: boolean) => (fallback: tf.KernelCon
     if (block === undefined || block.some((d) => d === 0)) return fallback.kernelFunc(args as any) as Info
     const [before, reduced, after] = block
     const result = allocF32(args.backend, reducedShape(x.shape, args.attrs.axis, args.attrs.keepDims === true))
-    runRowSum(before, reduced, after, mean ? 1 / reduced : 1, heapAddress(args.backend, x), heapAddress(args.backend, result))
+    const base = heapBase(args.backend)
+    runRowSum(before, reduced, after, mean ? 1 / reduced : 1, tensorAddress(args.backend, base, x), tensorAddress(args.backend, base, result))
     return result
   }) as unknown as tf.KernelFunc
 })

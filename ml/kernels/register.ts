@@ -11,14 +11,15 @@ import { installKernelSet, type Replacement } from "./install.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
 import { nativeMeanConfig, nativeSumConfig, sharedIdentityConfig } from "./native-reduce.ts"
 import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from "./native-conv.ts"
+import { nativeBatchMatMulConfig } from "./native-mat-mul.ts"
 
 /** Name and version of this kernel set, recorded in provenance (bump when results could change). */
 export const SEED_KERNELS = "seed-wasm-grad v2"
 /** The benchmark baseline: stock wasm plus only the filter gradient it lacks, as a plain loop. */
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
-/** The seed kernels with the convolutions (forward and both gradients) on oneDNN (ml/onednn/). */
-export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1"
+/** The seed kernels with the convolutions (forward and both gradients), reductions and matrix products on oneDNN (ml/onednn/). */
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-gemm v1"
 
 export type KernelSet = "seed" | "stock" | "native"
 
@@ -39,7 +40,8 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
     { kernelName: tf.Conv2DBackpropFilter, make: (previous) => nativeConv2DBackpropFilterConfig(previous!) },
     { kernelName: tf.Sum, make: (previous) => nativeSumConfig(previous!) },
     { kernelName: tf.Mean, make: (previous) => nativeMeanConfig(previous!) },
-    { kernelName: tf.Identity, make: (previous) => sharedIdentityConfig(previous!) }
+    { kernelName: tf.Identity, make: (previous) => sharedIdentityConfig(previous!) },
+    { kernelName: tf.BatchMatMul, make: (previous) => nativeBatchMatMulConfig(previous!) }
   ],
   stock: [{ kernelName: tf.Conv2DBackpropFilter, make: () => naiveConv2DBackpropFilterConfig }]
 }

@@ -46,6 +46,8 @@ export interface OneDnnApi {
   readonly memoryCreate: Fn
   readonly memorySetHandle: Fn
   readonly memoryDestroy: Fn
+  /** Row-major C = alpha op(A) op(B) + beta C (BLAS-style; transa/transb are the char codes of "N" or "T"). */
+  readonly sgemm: Fn
 }
 
 export interface OneDnn {
@@ -118,7 +120,8 @@ const open = (): OneDnn => {
     primitiveExecute: f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, void *args)"),
     memoryCreate: f("int dnnl_memory_create(void *out, void *md, void *engine, void *handle)"),
     memorySetHandle: f("int dnnl_memory_set_data_handle(void *memory, void *handle)"),
-    memoryDestroy: f("int dnnl_memory_destroy(void *memory)")
+    memoryDestroy: f("int dnnl_memory_destroy(void *memory)"),
+    sgemm: f("int dnnl_sgemm(char transa, char transb, int64_t M, int64_t N, int64_t K, float alpha, void *A, int64_t lda, void *B, int64_t ldb, float beta, void *C, int64_t ldc)")
   }
   const isaCode = Number(lib.func("int dnnl_get_effective_cpu_isa()")())
   const isa = isaNames[isaCode] ?? `isa-0x${isaCode.toString(16)}`

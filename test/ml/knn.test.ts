@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest"
-import { blockedSimilarity, knnEvaluate, loopSimilarity, nearestNeighbours, rankScores, tfSimilarity, unitRows, weightedVotes } from "../../ml/knn.ts"
+import { blockedSimilarity, knnEvaluate, loopSimilarity, nearestNeighbours, oneDnnSimilarity, rankScores, similarityEngineFor, tfSimilarity, unitRows, weightedVotes } from "../../ml/knn.ts"
+import { probeOneDnn } from "../../ml/onednn/library.ts"
 import type { LabelledEmbeddings } from "../../ml/linear-probe.ts"
 import { makeRng } from "../../ml/random.ts"
 import { useCpu } from "./fixtures.ts"
@@ -106,6 +107,31 @@ describe("knnEvaluate", () => {
       expect(got).toHaveLength(rows * bankRows)
       got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5))
     }
+  })
+
+  const onednn = probeOneDnn()
+  it.skipIf(!onednn.available)(`the oneDNN gemm engine gives the plain loops' similarities, edges and sub-blocks included${onednn.available ? "" : ` (skipped: ${onednn.reason})`}`, () => {
+    const rng = makeRng("gemm")
+    for (const [rows, bankRows, dim] of [[7, 10, 5], [1, 3, 2], [9, 13, 8], [33, 70, 784]]) {
+      const bank = Float32Array.from({ length: bankRows * dim }, () => rng.normal())
+      // a view into a larger array: blocks of queries are subarrays in nearestNeighbours
+      const padded = Float32Array.from({ length: (rows + 2) * dim }, () => rng.normal())
+      const queries = padded.subarray(dim, (rows + 1) * dim)
+      const expected = loopSimilarity(bank, bankRows, dim).block(queries, rows)
+      const got = oneDnnSimilarity(bank, bankRows, dim).block(queries, rows)
+      expect(got).toHaveLength(rows * bankRows)
+      got.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected[i]))))
+    }
+    const [tr, va, te] = [ring(400, "train", 0.5), ring(120, "val", 0.5), ring(160, "test", 0.5)]
+    const viaLoops = knnEvaluate(tr, va, te, options, loopSimilarity)
+    const viaGemm = knnEvaluate(tr, va, te, options, similarityEngineFor("native"))
+    expect(viaGemm.k).toBe(viaLoops.k)
+    expect(viaGemm.top1).toBeCloseTo(viaLoops.top1, 10)
+  })
+
+  it("picks oneDNN's gemm only on the native backend", () => {
+    expect(similarityEngineFor("native")).toBe(oneDnnSimilarity)
+    expect(similarityEngineFor("wasm")).toBe(blockedSimilarity)
   })
 
   it("never reads the test labels to choose k", () => {
