@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { createRequire } from "node:module"
+import { reluGradConfig } from "./relu-gradient.ts"
 
 const require = createRequire(import.meta.url)
 
@@ -27,9 +28,12 @@ const bundleAndImport = async (): Promise<void> => {
   await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)
 }
 
-/** Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. */
+/**
+ * Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. The ReLU
+ * gradient is the project's (./relu-gradient.ts: tfjs-core's, unless the backend has a ReluGrad kernel).
+ */
 export const registerCoreGradients = (): Promise<void> => {
   if (tf.getGradient(tf.Conv2D) !== undefined) return Promise.resolve()
-  pending ??= bundleAndImport()
+  pending ??= bundleAndImport().then(() => tf.registerGradient(reluGradConfig))
   return pending
 }

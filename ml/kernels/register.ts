@@ -11,6 +11,7 @@ import { installKernelSet, type Replacement } from "./install.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
 import { nativeMeanConfig, nativeSumConfig, sharedIdentityConfig } from "./native-reduce.ts"
 import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from "./native-conv.ts"
+import { nativeReluConfig, nativeReluGradConfig, nativeSigmoidConfig, nativeSoftplusConfig } from "./native-eltwise.ts"
 import { nativeBatchMatMulConfig } from "./native-mat-mul.ts"
 
 /** Name and version of this kernel set, recorded in provenance (bump when results could change). */
@@ -19,7 +20,7 @@ export const SEED_KERNELS = "seed-wasm-grad v2"
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
 /** The seed kernels with the convolutions (forward and both gradients), reductions and matrix products on oneDNN (ml/onednn/). */
-export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-gemm v1"
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-gemm v1 + onednn-eltwise v1"
 
 export type KernelSet = "seed" | "stock" | "native"
 
@@ -41,7 +42,11 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
     { kernelName: tf.Sum, make: (previous) => nativeSumConfig(previous!) },
     { kernelName: tf.Mean, make: (previous) => nativeMeanConfig(previous!) },
     { kernelName: tf.Identity, make: (previous) => sharedIdentityConfig(previous!) },
-    { kernelName: tf.BatchMatMul, make: (previous) => nativeBatchMatMulConfig(previous!) }
+    { kernelName: tf.BatchMatMul, make: (previous) => nativeBatchMatMulConfig(previous!) },
+    { kernelName: tf.Softplus, make: (previous) => nativeSoftplusConfig(previous!) },
+    { kernelName: tf.Sigmoid, make: (previous) => nativeSigmoidConfig(previous!) },
+    { kernelName: tf.Relu, make: (previous) => nativeReluConfig(previous!) },
+    { kernelName: nativeReluGradConfig.kernelName, make: () => nativeReluGradConfig }
   ],
   stock: [{ kernelName: tf.Conv2DBackpropFilter, make: () => naiveConv2DBackpropFilterConfig }]
 }

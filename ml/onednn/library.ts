@@ -35,6 +35,8 @@ export interface OneDnnApi {
   readonly convBackwardDataInit: Fn
   readonly convBackwardWeightsInit: Fn
   readonly matmulInit: Fn
+  readonly eltwiseForwardInit: Fn
+  readonly eltwiseBackwardInit: Fn
   readonly pdCreate: Fn
   readonly pdQueryMd: Fn
   readonly pdQuery: Fn
@@ -110,6 +112,8 @@ const open = (): OneDnn => {
     convBackwardDataInit: f("int dnnl_convolution_backward_data_desc_init(void *cd, int alg, void *dsrc, void *w, void *ddst, void *strides, void *pl, void *pr)"),
     convBackwardWeightsInit: f("int dnnl_convolution_backward_weights_desc_init(void *cd, int alg, void *src, void *dw, void *db, void *ddst, void *strides, void *pl, void *pr)"),
     matmulInit: f("int dnnl_matmul_desc_init(void *md, void *src, void *weights, void *bias, void *dst)"),
+    eltwiseForwardInit: f("int dnnl_eltwise_forward_desc_init(void *ed, int prop, int alg, void *data, float alpha, float beta)"),
+    eltwiseBackwardInit: f("int dnnl_eltwise_backward_desc_init(void *ed, int alg, void *diffData, void *data, float alpha, float beta)"),
     pdCreate: f("int dnnl_primitive_desc_create(void *out, void *opdesc, void *attr, void *engine, void *hint)"),
     pdQueryMd: f("void *dnnl_primitive_desc_query_md(void *pd, int what, int index)"),
     pdQuery: f("int dnnl_primitive_desc_query(void *pd, int what, int index, void *result)"),
