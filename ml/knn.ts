@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { LabelledEmbeddings } from "./linear-probe.ts"
-import { multiplyByTransposed } from "./onednn/gemm.ts"
+import { multiplyByTransposed } from "./onednn/matmul.ts"
 
 export interface KnnOptions {
   readonly classCount: number
@@ -125,7 +125,7 @@ export const tfSimilarity = (bank: Float32Array, bankRows: number, dim: number):
 }
 
 /**
- * One oneDNN gemm per block (`../onednn/gemm.ts`), on the threads the native backend set: the engine
+ * One oneDNN matmul per block (`./onednn/matmul.ts`), on the threads the native backend set: the engine
  * on the `native` backend (10-100x the blocked loops; float32 accumulation, so the last bits differ
  * from theirs, and the backend is in the kNN stage's cache key). Loads oneDNN on first use.
  */
@@ -138,7 +138,7 @@ export const oneDnnSimilarity = (bank: Float32Array, bankRows: number, dim: numb
   dispose: () => {}
 })
 
-/** The engine for a resolved compute backend: oneDNN's gemm on `native`, the blocked JS loops elsewhere. */
+/** The engine for a resolved compute backend: oneDNN's matmul on `native`, the blocked JS loops elsewhere. */
 export const similarityEngineFor = (backend: string): ((bank: Float32Array, bankRows: number, dim: number) => SimilarityEngine) =>
   backend === "native" ? oneDnnSimilarity : blockedSimilarity
 

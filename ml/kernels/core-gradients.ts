@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { createRequire } from "node:module"
+import { meanGradConfig, sumGradConfig } from "./reduction-gradients.ts"
 import { reluGradConfig } from "./relu-gradient.ts"
 
 const require = createRequire(import.meta.url)
@@ -29,11 +30,12 @@ const bundleAndImport = async (): Promise<void> => {
 }
 
 /**
- * Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. The ReLU
- * gradient is the project's (./relu-gradient.ts: tfjs-core's, unless the backend has a ReluGrad kernel).
+ * Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. Three gradients
+ * are the project's: ReLU (./relu-gradient.ts: tfjs-core's, unless the backend has a ReluGrad kernel),
+ * Sum and Mean (./reduction-gradients.ts: tfjs-core's values without building a tensor of ones).
  */
 export const registerCoreGradients = (): Promise<void> => {
   if (tf.getGradient(tf.Conv2D) !== undefined) return Promise.resolve()
-  pending ??= bundleAndImport().then(() => tf.registerGradient(reluGradConfig))
+  pending ??= bundleAndImport().then(() => [reluGradConfig, sumGradConfig, meanGradConfig].forEach((g) => tf.registerGradient(g)))
   return pending
 }

@@ -24,7 +24,7 @@ const nativeForwardKernels: ReadonlyArray<Replacement> = [
 
 /** Provenance name of the forward set alone (what the probe runs). */
 export const SEED_FORWARD_KERNELS = "seed-wasm-forward v2"
-export const NATIVE_FORWARD_KERNELS = "seed-wasm-forward v2 + onednn-gemm v1 + onednn-reduce v1"
+export const NATIVE_FORWARD_KERNELS = "seed-wasm-forward v2 + onednn-matmul v1 + onednn-reduce v1"
 
 /** Installs the forward set (`native`: with oneDNN's products and sums); returns its provenance name. */
 export const installForwardKernels = (native: boolean): string => {

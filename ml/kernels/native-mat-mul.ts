@@ -1,13 +1,12 @@
 /**
- * BatchMatMul for the native kernel set on oneDNN's gemm (`../onednn/gemm.ts`), in place on the wasm heap:
+ * BatchMatMul for the native kernel set on oneDNN's matmul (`../onednn/matmul.ts`), in place on the wasm heap:
  * transposed operands are read as stored (no transpose copies, no per-call packing of a fresh right
  * operand by XNNPACK), on oneDNN's threads. The SSL heads' dense layers and score products (DIM's
  * [B*K, D] x [D, B], the autoencoder's decoder) are where the quick profile's steps spent most time.
- * A batch of products loops over the batch; broadcasting other than a batch of 1 goes to the kernel
- * this one replaces.
+ * Batches are one primitive (a batch of 1 broadcast); other broadcasting goes to the kernel this one replaces.
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { gemmAt } from "../onednn/gemm.ts"
+import { runMatMul } from "../onednn/matmul.ts"
 import { heapBase, tensorAddress } from "./native-heap.ts"
 import { allocF32, type Info, type WasmKernelArgs } from "./wasm-tensors.ts"
 
@@ -35,15 +34,13 @@ export const nativeBatchMatMulConfig = (fallback: tf.KernelConfig): tf.KernelCon
     const result = allocF32(backend, [...outer, m, n])
     if (batch * m * n === 0) return result
     if (k === 0) {
-      // an empty inner dimension: the product is zeros (oneDNN's gemm would leave c unwritten)
+      // an empty inner dimension: the product is zeros (oneDNN refuses k = 0)
       backend.typedArrayFromHeap(result).fill(0)
       return result
     }
     const base = heapBase(backend)
     const [pa, pb, pc] = [a, b, result].map((t) => tensorAddress(backend, base, t))
-    for (let i = 0; i < batch; i++) {
-      gemmAt(transposeA, transposeB, m, n, k, pa + (batchA === 1 ? 0 : i * m * k * 4), pb + (batchB === 1 ? 0 : i * k * n * 4), pc + i * m * n * 4)
-    }
+    runMatMul({ batchA, batchB, m, n, k, transposeA, transposeB }, pa, pb, pc)
     return result
   }) as unknown as tf.KernelFunc
 })

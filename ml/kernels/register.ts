@@ -20,7 +20,7 @@ export const SEED_KERNELS = "seed-wasm-grad v2"
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
 /** The seed kernels with the convolutions (forward and both gradients), reductions and matrix products on oneDNN (ml/onednn/). */
-export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-gemm v1 + onednn-eltwise v1"
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1"
 
 export type KernelSet = "seed" | "stock" | "native"
 

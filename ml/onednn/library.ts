@@ -29,6 +29,7 @@ export interface OneDnnApi {
   readonly streamCreate: Fn
   readonly streamWait: Fn
   readonly mdInitByTag: Fn
+  readonly mdInitByStrides: Fn
   readonly mdEqual: Fn
   readonly mdSize: Fn
   readonly convForwardInit: Fn
@@ -48,8 +49,6 @@ export interface OneDnnApi {
   readonly memoryCreate: Fn
   readonly memorySetHandle: Fn
   readonly memoryDestroy: Fn
-  /** Row-major C = alpha op(A) op(B) + beta C (BLAS-style; transa/transb are the char codes of "N" or "T"). */
-  readonly sgemm: Fn
 }
 
 export interface OneDnn {
@@ -106,6 +105,7 @@ const open = (): OneDnn => {
     streamCreate: f("int dnnl_stream_create(void *out, void *engine, unsigned int flags)"),
     streamWait: f("int dnnl_stream_wait(void *stream)"),
     mdInitByTag: f("int dnnl_memory_desc_init_by_tag(void *md, int ndims, void *dims, int dt, int tag)"),
+    mdInitByStrides: f("int dnnl_memory_desc_init_by_strides(void *md, int ndims, void *dims, int dt, void *strides)"),
     mdEqual: f("int dnnl_memory_desc_equal(void *a, void *b)"),
     mdSize: f("size_t dnnl_memory_desc_get_size(void *md)"),
     convForwardInit: f("int dnnl_convolution_forward_desc_init(void *cd, int prop, int alg, void *src, void *w, void *b, void *dst, void *strides, void *pl, void *pr)"),
@@ -124,8 +124,7 @@ const open = (): OneDnn => {
     primitiveExecute: f("int dnnl_primitive_execute(void *primitive, void *stream, int nargs, void *args)"),
     memoryCreate: f("int dnnl_memory_create(void *out, void *md, void *engine, void *handle)"),
     memorySetHandle: f("int dnnl_memory_set_data_handle(void *memory, void *handle)"),
-    memoryDestroy: f("int dnnl_memory_destroy(void *memory)"),
-    sgemm: f("int dnnl_sgemm(char transa, char transb, int64_t M, int64_t N, int64_t K, float alpha, void *A, int64_t lda, void *B, int64_t ldb, float beta, void *C, int64_t ldc)")
+    memoryDestroy: f("int dnnl_memory_destroy(void *memory)")
   }
   const isaCode = Number(lib.func("int dnnl_get_effective_cpu_isa()")())
   const isa = isaNames[isaCode] ?? `isa-0x${isaCode.toString(16)}`

@@ -110,8 +110,8 @@ describe("knnEvaluate", () => {
   })
 
   const onednn = probeOneDnn()
-  it.skipIf(!onednn.available)(`the oneDNN gemm engine gives the plain loops' similarities, edges and sub-blocks included${onednn.available ? "" : ` (skipped: ${onednn.reason})`}`, () => {
-    const rng = makeRng("gemm")
+  it.skipIf(!onednn.available)(`the oneDNN matmul engine gives the plain loops' similarities, edges and sub-blocks included${onednn.available ? "" : ` (skipped: ${onednn.reason})`}`, () => {
+    const rng = makeRng("matmul")
     for (const [rows, bankRows, dim] of [[7, 10, 5], [1, 3, 2], [9, 13, 8], [33, 70, 784]]) {
       const bank = Float32Array.from({ length: bankRows * dim }, () => rng.normal())
       // a view into a larger array: blocks of queries are subarrays in nearestNeighbours
@@ -129,7 +129,7 @@ describe("knnEvaluate", () => {
     expect(viaGemm.top1).toBeCloseTo(viaLoops.top1, 10)
   })
 
-  it("picks oneDNN's gemm only on the native backend", () => {
+  it("picks oneDNN's matmul only on the native backend", () => {
     expect(similarityEngineFor("native")).toBe(oneDnnSimilarity)
     expect(similarityEngineFor("wasm")).toBe(blockedSimilarity)
   })

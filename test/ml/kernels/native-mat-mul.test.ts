@@ -1,5 +1,5 @@
 /**
- * The native set's BatchMatMul (oneDNN gemm in place on the wasm heap) against tfjs's cpu backend:
+ * The native set's BatchMatMul (oneDNN matmul in place on the wasm heap) against tfjs's cpu backend:
  * every transpose combination, batches, a batch of 1 broadcast against a batch, empty dimensions, and
  * the gradients of a dense layer. Skipped (saying why) without libdnnl.
  */
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as tf from "@tensorflow/tfjs-core"
 import "@tensorflow/tfjs-backend-cpu"
 import { selectBackend } from "../../../ml/backend.ts"
-import { gemmCalls } from "../../../ml/onednn/gemm.ts"
+import { matMulRuns } from "../../../ml/onednn/matmul.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
 import { makeRng } from "../../../ml/random.ts"
 
@@ -54,9 +54,9 @@ describe.skipIf(!onednn.available)(title("native BatchMatMul vs the cpu backend"
 
   it.each(cases.map((c, i) => [i, JSON.stringify(c), c] as const))("case %i %s matches within 1e-4", async (i, _label, c) => {
     const expected = await evaluate("cpu", c, `mm-${i}`)
-    const calls = gemmCalls()
+    const calls = matMulRuns()
     const actual = await evaluate("wasm", c, `mm-${i}`)
-    const productsRun = gemmCalls() - calls
+    const productsRun = matMulRuns() - calls
     expect(actual.shape).toEqual(expected.shape)
     expect(productsRun > 0).toBe(expected.values.length > 0 && c.a[c.a.length - (c.transposeA ? 2 : 1)] > 0)
     expect(relativeError(expected.values, actual.values)).toBeLessThan(1e-4)
