@@ -103,19 +103,28 @@ const cellRange = (i: number, cells: number, size: number) => {
   return { start, size: Math.ceil(((i + 1) * size) / cells) - start }
 }
 
-/** Average of each grid cell of [B, h, w, c], flattened cell-major to [B, grid * grid * c]. */
+/**
+ * Average of each grid cell of [B, h, w, c], flattened cell-major to [B, grid * grid * c]: one product of
+ * a constant [cells, h*w] averaging matrix with x seen as [B, h*w, c] (wasm's Slice of a 4-D tensor is a
+ * JavaScript loop, ~50 ms per cell at full's sizes, and slicing took four of them).
+ */
 export const gridPool = (x: tf.Tensor4D, grid: number): tf.Tensor2D => {
   if (grid === 1) return tf.mean(x, [1, 2]) as tf.Tensor2D
-  const [, h, w, c] = x.shape
-  const cells: Array<tf.Tensor2D> = []
+  const [b, h, w, c] = x.shape
+  const weights = new Float32Array(grid * grid * h * w)
   for (let i = 0; i < grid; i++) {
     const rows = cellRange(i, grid, h)
     for (let j = 0; j < grid; j++) {
       const cols = cellRange(j, grid, w)
-      cells.push(tf.mean(tf.slice(x, [0, rows.start, cols.start, 0], [-1, rows.size, cols.size, c]), [1, 2]) as tf.Tensor2D)
+      const cell = (i * grid + j) * h * w
+      for (let r = rows.start; r < rows.start + rows.size; r++)
+        for (let q = cols.start; q < cols.start + cols.size; q++) weights[cell + r * w + q] = 1 / (rows.size * cols.size)
     }
   }
-  return tf.concat(cells, 1)
+  return tf.tidy(() => {
+    const averaging = tf.tensor3d(weights, [1, grid * grid, h * w])
+    return tf.reshape(tf.matMul(averaging, tf.reshape(x, [b, h * w, c])), [b, grid * grid * c]) as tf.Tensor2D
+  })
 }
 
 /** Index of a block given a possibly negative (from the end) index; throws when out of range. */

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ntXentLoss } from "../../ml/methods/contrastive.ts"
-import { jsdMiEstimate, pairScores, poolLocalMap } from "../../ml/methods/infomax.ts"
+import { jsdMiEstimate, jsdMiFromCodes, pairScores, poolLocalMap } from "../../ml/methods/infomax.ts"
 import { reconstructionLoss } from "../../ml/methods/autoencoder.ts"
 import { crossEntropy } from "../../ml/methods/supervised.ts"
 import { makeRng } from "../../ml/random.ts"
@@ -64,6 +64,20 @@ describe("jsdMiEstimate", () => {
     expect(scores(1)).toBeGreaterThan(-0.001)
     expect(scores(1)).toBeLessThanOrEqual(0)
     expect(scores(-1)).toBeLessThan(-15)
+  })
+
+  it("jsdMiFromCodes equals jsdMiEstimate(pairScores(...)), value and gradients, for K = 1 and K > 1", () => {
+    const rng = makeRng("jsd-codes")
+    for (const [b, k, d] of [[6, 5, 4], [5, 1, 3]]) {
+      const local = tf.tensor3d(Array.from({ length: b * k * d }, () => rng.normal() * 2), [b, k, d])
+      const global = tf.tensor2d(Array.from({ length: b * d }, () => rng.normal() * 2), [b, d])
+      const reference = (l: tf.Tensor, g: tf.Tensor) => jsdMiEstimate(pairScores(l as tf.Tensor3D, g as tf.Tensor2D))
+      const fast = (l: tf.Tensor, g: tf.Tensor) => jsdMiFromCodes(l as tf.Tensor3D, g as tf.Tensor2D)
+      const [expected, actual] = [reference, fast].map((f) => tf.tidy(() => [f(local, global), ...tf.grads(f)([local, global])].map((t) => Array.from(t.dataSync()))))
+      expect(actual[0][0]).toBeCloseTo(expected[0][0], 5)
+      expected.slice(1).forEach((grad, i) => grad.forEach((v, j) => expect(actual[i + 1][j]).toBeCloseTo(v, 5)))
+      tf.dispose([local, global])
+    }
   })
 
   it("pairScores scores every local code against every global code (dot / sqrt(D))", () => {

@@ -80,6 +80,20 @@ describe("encoder", () => {
     expect(global).toEqual([4, -4])
   })
 
+  it("pools a grid with the gradient of slicing each cell and averaging it", () => {
+    const rng = makeRng("grid-grad")
+    const [b, h, w, c, grid] = [2, 7, 7, 3, 2]
+    const x = tf.tensor4d(Array.from({ length: b * h * w * c }, () => rng.normal()), [b, h, w, c])
+    const r = tf.tensor2d(Array.from({ length: b * grid * grid * c }, () => rng.normal()), [b, grid * grid * c])
+    // the reference: slice each (overlapping) cell of 7 rows into [0, 4) and [3, 7), average it
+    const sliced = (a: tf.Tensor) =>
+      tf.concat([[0, 0], [0, 3], [3, 0], [3, 3]].map(([i, j]) => tf.mean(tf.slice(a, [0, i, j, 0], [-1, 4, 4, c]), [1, 2])), 1)
+    const [expected, actual] = [sliced, (a: tf.Tensor) => gridPool(a as tf.Tensor4D, grid)].map((pool) =>
+      tf.tidy(() => [pool(x), tf.grads((a: tf.Tensor) => tf.sum(tf.mul(pool(a), r)))([x])[0]].map((t) => Array.from(t.dataSync()))))
+    expected.forEach((values, i) => values.forEach((v, j) => expect(actual[i][j]).toBeCloseTo(v, 5)))
+    tf.dispose([x, r])
+  })
+
   it("sizes the embedding from the pooling grid and rejects a grid larger than the map", () => {
     const encoder = makeEncoder({ widths: [4, 6], poolGrid: 2, embeddingDim: 24 }, [8, 8, 1], makeRng(3))
     expect(encoder.spec.pooledDim).toBe(24)
