@@ -11,6 +11,7 @@ import { installKernelSet, type Replacement } from "./install.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
 import { nativeMeanConfig, nativeSumConfig, sharedIdentityConfig } from "./native-reduce.ts"
 import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from "./native-conv.ts"
+import { nativeAddConfig, nativeDivConfig, nativeMulConfig, nativeSubConfig } from "./native-binary.ts"
 import { nativeReluConfig, nativeReluGradConfig, nativeSigmoidConfig, nativeSoftplusConfig } from "./native-eltwise.ts"
 import { nativeBatchMatMulConfig } from "./native-mat-mul.ts"
 
@@ -20,7 +21,7 @@ export const SEED_KERNELS = "seed-wasm-grad v2"
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
 /** The seed kernels with the convolutions (forward and both gradients), reductions and matrix products on oneDNN (ml/onednn/). */
-export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1"
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1 + onednn-binary v1"
 
 export type KernelSet = "seed" | "stock" | "native"
 
@@ -46,7 +47,11 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
     { kernelName: tf.Softplus, make: (previous) => nativeSoftplusConfig(previous!) },
     { kernelName: tf.Sigmoid, make: (previous) => nativeSigmoidConfig(previous!) },
     { kernelName: tf.Relu, make: (previous) => nativeReluConfig(previous!) },
-    { kernelName: nativeReluGradConfig.kernelName, make: () => nativeReluGradConfig }
+    { kernelName: nativeReluGradConfig.kernelName, make: () => nativeReluGradConfig },
+    { kernelName: tf.Add, make: (previous) => nativeAddConfig(previous!) },
+    { kernelName: tf.Sub, make: (previous) => nativeSubConfig(previous!) },
+    { kernelName: tf.Multiply, make: (previous) => nativeMulConfig(previous!) },
+    { kernelName: tf.RealDiv, make: (previous) => nativeDivConfig(previous!) }
   ],
   stock: [{ kernelName: tf.Conv2DBackpropFilter, make: () => naiveConv2DBackpropFilterConfig }]
 }

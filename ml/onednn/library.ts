@@ -37,6 +37,7 @@ export interface OneDnnApi {
   readonly convBackwardWeightsInit: Fn
   readonly matmulInit: Fn
   readonly eltwiseForwardInit: Fn
+  readonly binaryInit: Fn
   readonly eltwiseBackwardInit: Fn
   readonly pdCreate: Fn
   readonly pdQueryMd: Fn
@@ -112,6 +113,7 @@ const open = (): OneDnn => {
     convBackwardDataInit: f("int dnnl_convolution_backward_data_desc_init(void *cd, int alg, void *dsrc, void *w, void *ddst, void *strides, void *pl, void *pr)"),
     convBackwardWeightsInit: f("int dnnl_convolution_backward_weights_desc_init(void *cd, int alg, void *src, void *dw, void *db, void *ddst, void *strides, void *pl, void *pr)"),
     matmulInit: f("int dnnl_matmul_desc_init(void *md, void *src, void *weights, void *bias, void *dst)"),
+    binaryInit: f("int dnnl_binary_desc_init(void *bd, int alg, void *src0, void *src1, void *dst)"),
     eltwiseForwardInit: f("int dnnl_eltwise_forward_desc_init(void *ed, int prop, int alg, void *data, float alpha, float beta)"),
     eltwiseBackwardInit: f("int dnnl_eltwise_backward_desc_init(void *ed, int alg, void *diffData, void *data, float alpha, float beta)"),
     pdCreate: f("int dnnl_primitive_desc_create(void *out, void *opdesc, void *attr, void *engine, void *hint)"),

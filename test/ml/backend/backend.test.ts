@@ -56,7 +56,7 @@ const onednn = probeOneDnn()
 describe.skipIf(!onednn.available)(`native (oneDNN)${onednn.available ? "" : ` (skipped: ${onednn.reason})`}`, () => {
   it("initialises wasm with the oneDNN conv kernels and reports oneDNN's version, ISA and threads", async () => {
     const info = await selectBackend("native", { threads: 1 })
-    expect(info).toMatchObject({ name: "native", kernels: "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1", threads: 1 })
+    expect(info).toMatchObject({ name: "native", kernels: "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1 + onednn-binary v1", threads: 1 })
     expect(info.onednn).toMatch(/^2\.\d+\.\d+$/)
     expect(info.isa).toMatch(/^[a-z0-9_]+$/)
     expect(tf.getBackend()).toBe("wasm")
