@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { StageFailed, type StoreError } from "./errors.ts"
+import { codeFingerprint } from "./code-hash.ts"
 import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
 import { externalHashes } from "./external-files.ts"
 import { checkOutput } from "./outputs.ts"
@@ -61,6 +62,24 @@ const checkExternal = (cache: StatCache, job: StageJob) =>
         message: `${changed.join(", ")} changed while stage "${job.stage.name}" ran (read from outside the store); nothing was recorded`,
         hint: "leave the dataset files alone while the stage runs, then run again",
         cause_tag: "ExternalInputChanged"
+      }))
+  })
+
+/**
+ * The stage's source files must still be what the fingerprint says: a worker imports modules as the
+ * stage runs, so an edit mid-stage could run new code under the old code key.
+ */
+const checkCode = (cache: StatCache, job: StageJob) =>
+  Effect.gen(function* () {
+    const recorded = job.components.code
+    const now = (yield* codeFingerprint(job.stage.module, cache)).files
+    const changed = [...new Set([...Object.keys(recorded), ...Object.keys(now)])].filter((file) => recorded[file] !== now[file]).sort()
+    if (changed.length > 0)
+      return yield* Effect.fail(new StageFailed({
+        stage: job.stage.name,
+        message: `${changed.join(", ")} changed while stage "${job.stage.name}" ran; nothing was recorded`,
+        hint: "run again once the edit is done: the stage then runs on the new code",
+        cause_tag: "CodeChanged"
       }))
   })
 
@@ -124,6 +143,7 @@ export const executeStage = (
     const finishedAt = new Date()
     yield* checkInputs(store, cache, job, "after")
     yield* checkExternal(cache, job)
+    yield* checkCode(cache, job)
     const outputs = yield* commitOutputs(store, cache, job.stage, outDir)
 
     const entry: IndexEntry = {

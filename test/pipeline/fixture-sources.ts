@@ -77,7 +77,7 @@ import { shiftValue } from "../lib/helper-c.ts"
 class ShiftFailed { readonly _tag = "ShiftFailed"; constructor(readonly message: string, readonly hint: string) {} }
 export const makeShift = (heavy: boolean) => ({
   name: "shift", module: import.meta.url, heavy,
-  params: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
+  params: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), editSource: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
   selectParams: (c: any) => c.shift,
   inputs: { numbers: { stage: "source", output: "numbers" } },
   outputs: { shifted: { description: "shiftValue(x, offset)", fields: ["z"] } },
@@ -86,6 +86,8 @@ export const makeShift = (heavy: boolean) => ({
     yield* ctx.recordProvenance({ pid: process.pid })
     const x = readColumn(ctx.inputs.numbers.path)
     writeColumn(ctx.outputPath("shifted"), "z", x.map((v) => shiftValue(v, ctx.params.offset)))
+    // editSource: a source file of this stage's code closure to change while it runs (a user editing mid-run)
+    if (ctx.params.editSource) fs.appendFileSync(ctx.params.editSource, "\\nexport const editedWhileRunning = 1\\n")
     if (ctx.params.mutateInput) {
       // mutateAfter: a file to wait for first (another stage's index entry), so the race is decided by the test
       for (let waited = 0; ctx.params.mutateAfter && !fs.existsSync(ctx.params.mutateAfter); waited += 10) {
@@ -192,7 +194,7 @@ import { tf } from "./stages/tf.ts"
 const Config = Schema.Struct({
   source: Schema.Struct({ rows: Schema.Int }),
   scale: Schema.Struct({ factor: Schema.Number, sleepMs: Schema.optional(Schema.Int), gate: Schema.optional(Schema.String) }),
-  shift: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
+  shift: Schema.Struct({ offset: Schema.Number, mutateInput: Schema.optional(Schema.Boolean), mutateAfter: Schema.optional(Schema.String), editSource: Schema.optional(Schema.String), fail: Schema.optional(Schema.Boolean) }),
   combine: Schema.Array(Schema.Struct({ name: Schema.String, weight: Schema.Number })),
   big: Schema.optional(Schema.Struct({ bytes: Schema.Int, chunk: Schema.Int, delayMs: Schema.Int, spin: Schema.optional(Schema.Boolean) })),
   heavyBig: Schema.optional(Schema.Boolean),

@@ -44,6 +44,16 @@ describe("store integrity", () => {
     expect((await audit(project)).problems).toEqual([])
   })
 
+  it("fails a stage whose source changed while it ran (its worker may have loaded either version), and records nothing for it", async () => {
+    const run = await runFixture(project, [`shift.editSource=${JSON.stringify(project.file("lib/helper-c.ts"))}`])
+    expect(run.record.ok).toBe(false)
+    expect(run.outcomes.shift).toBe("failed")
+    expect(run.record.stages.shift.error?._tag).toBe("CodeChanged")
+    expect(run.record.stages.shift.error?.message).toMatch(/lib\/helper-c\.ts changed while stage "shift" ran/)
+    expect(fs.existsSync(path.join(project.store, "index", "shift", "HEAD.json"))).toBe(false)
+    expect(run.outcomes.scale).toBe("ran")
+  })
+
   it("fails a stage whose input changed while it ran, and records nothing for it", async () => {
     // shift mutates the input it shares with scale only once scale has committed, so scale's outcome is not a race
     const scaleCommitted = path.join(project.store, "index", "scale", "HEAD.json")
