@@ -1,9 +1,9 @@
 /**
- * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed,stock,native,pytorch,methods] [--no-methods] [--profile]`
+ * `pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed,stock,native,pytorch,methods] [--no-methods] [--methods-profile full|quick] [--profile]`
  * Times the reference net (bench/train-step/reference-net.ts): forward, full Adam train step, images/s, for
  * the seed wasm kernels, for stock wasm (plus a naive filter gradient), for the native (oneDNN) kernels at 1 and
  * 2 threads where oneDNN loads, and for the PyTorch peer at 1 and 2 threads; then one pretrain step of each
- * method at `full`'s widths and batch (images/s) on wasm and native. Ratios native / PyTorch come from the same run.
+ * method at `full`'s widths and batch (or `--methods-profile quick`'s) (images/s) on wasm and native. Ratios native / PyTorch come from the same run.
  * Each configuration runs in its own process.
  */
 import { spawnSync } from "node:child_process"
@@ -14,12 +14,12 @@ import { probeOneDnn } from "../ml/onednn/library.ts"
 
 import { benchArgs, numberFlag } from "./args.ts"
 
-const usage = "pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed,stock,native,pytorch,methods] [--no-methods] [--profile] [--peer file]"
+const usage = "pnpm bench train-step [--json] [--steps N] [--batch N] [--arch stride|pool] [--only seed,stock,native,pytorch,methods] [--no-methods] [--methods-profile full|quick] [--profile] [--peer file]"
 const { values: flags } = benchArgs(usage, {
   options: {
     json: { type: "boolean", default: false }, steps: { type: "string" }, batch: { type: "string" },
     arch: { type: "string" }, only: { type: "string" }, profile: { type: "boolean", default: false },
-    "no-methods": { type: "boolean", default: false }, peer: { type: "string" }
+    "no-methods": { type: "boolean", default: false }, "methods-profile": { type: "string", default: "full" }, peer: { type: "string" }
   }
 })
 const json = flags.json
@@ -67,6 +67,11 @@ const emit = (row: Row | undefined): void => {
 }
 
 const worker = path.join(here, "train-step", "measure.ts")
+const methodsProfile = flags["methods-profile"]
+if (methodsProfile !== "full" && methodsProfile !== "quick") {
+  console.error(`--methods-profile must be full or quick, not ${methodsProfile}\n${usage}`)
+  process.exit(2)
+}
 const threadCounts = [1, 2]
 const wanted = (config: string) => only === undefined || only.includes(config)
 for (const arch of arches) {
@@ -106,14 +111,14 @@ for (const r of ratios) {
   else console.log(`${r.arch}, ${r.threads} thread(s): ${r.native_over_pytorch !== undefined ? `native step / pytorch step = ${r.native_over_pytorch} (goal <= 1.0)` : `seed wasm step / pytorch step = ${r.wasm_over_pytorch}`}`)
 }
 
-// one pretrain step per method at full's widths and batch
+// one pretrain step per method at the chosen profile's widths and batch (full by default)
 if (!flags["no-methods"] && wanted("methods")) {
   const methodWorker = path.join(here, "train-step", "measure-method.ts")
   const configs: Array<{ config: string; threads: number }> = [{ config: "wasm", threads: 1 }, ...(hasOneDnn() ? threadCounts.map((threads) => ({ config: "native", threads })) : [])]
   for (const { config, threads } of configs) {
-    for (const row of runJsonLines(process.execPath, ["--import", tsLoader, methodWorker, config, String(threads), String(Math.min(steps, 3))])) {
+    for (const row of runJsonLines(process.execPath, ["--import", tsLoader, methodWorker, config, String(threads), String(Math.min(steps, 3)), methodsProfile])) {
       if (json) console.log(JSON.stringify(row))
-      else console.log(`method ${String(row.method).padEnd(12)} ${String(row.config).padEnd(10)} step ${String(row.train_step_ms).padStart(7)} ms  ${String(row.images_per_s).padStart(6)} img/s (batch ${row.batch}, widths ${row.widths})`)
+      else console.log(`method ${String(row.method).padEnd(18)} ${String(row.config).padEnd(10)} step ${String(row.train_step_ms).padStart(7)} ms  ${String(row.images_per_s).padStart(6)} img/s (batch ${row.batch}, widths ${row.widths})`)
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Worker of `pnpm bench train-step`: one training step of each SSL method (and the supervised baseline)
- * at `full`'s encoder widths and batch, on one backend; one JSON line per method.
- *   measure-method.ts <wasm|native> <threads> <steps>
+ * at a profile's encoder widths, batch and method settings (`full` by default, or `quick`), on one
+ * backend; one JSON line per method.
+ *   measure-method.ts <wasm|native> <threads> <steps> [full|quick]
  * The views are fixed random images: this times the method's step (encoder, heads, loss, Adam), not augmentation.
  */
 import * as tf from "@tensorflow/tfjs-core"
@@ -12,16 +13,19 @@ import { makeMethod } from "../../ml/methods/registry.ts"
 import { makeRng } from "../../ml/random.ts"
 import { disposeParams } from "../../ml/weights.ts"
 import { EncoderConfig, MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
-import { baseConfig } from "../../stages/profiles.ts"
+import { baseConfig, profiles } from "../../stages/profiles.ts"
 
-const [config, threadsArg, stepsArg] = process.argv.slice(2)
+const [config, threadsArg, stepsArg, profileArg = "full"] = process.argv.slice(2)
 const threads = Number(threadsArg), steps = Number(stepsArg)
 const info = await selectBackend(config === "native" ? "native" : "wasm", { threads })
-const encoderConfig = Schema.decodeUnknownSync(EncoderConfig)(baseConfig.encoder)
-const batch = baseConfig.training.batchSize
+// quick is deep-merged over the base config; only its encoder, training and methods matter here
+const quick = profiles.quick as { encoder: unknown; training: { batchSize: number }; methods: typeof baseConfig.methods }
+const profile = profileArg === "quick" ? { ...baseConfig, ...quick } : baseConfig
+const encoderConfig = Schema.decodeUnknownSync(EncoderConfig)(profile.encoder)
+const batch = profile.training.batchSize
 const median = (xs: Array<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-for (const entry of baseConfig.methods.filter((m) => ["autoencoder", "contrastive", "infomax", "supervised"].includes(m.kind))) {
+for (const entry of profile.methods.filter((m) => ["autoencoder", "contrastive", "infomax", "supervised"].includes(m.kind))) {
   const method = Schema.decodeUnknownSync(MethodConfig)(entry) as TrainedMethodConfig
   const rng = makeRng(0)
   const encoder = makeEncoder(encoderConfig, [28, 28, 1], rng.fork("encoder"))
@@ -45,7 +49,7 @@ for (const entry of baseConfig.methods.filter((m) => ["autoencoder", "contrastiv
   })
   const ms = median(times)
   console.log(JSON.stringify({
-    config: `${info.name}-${info.threads}t`, method: method.kind, backend: info.name, threads: info.threads, batch,
+    config: `${info.name}-${info.threads}t`, profile: profileArg, method: entry.name, backend: info.name, threads: info.threads, batch,
     widths: encoderConfig.widths, train_step_ms: Math.round(ms * 10) / 10, images_per_s: Math.round((batch / ms) * 1000)
   }))
   optimizer.dispose()
