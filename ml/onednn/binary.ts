@@ -1,7 +1,9 @@
 /**
- * Element-wise binary operations on oneDNN: out [rows, cols] = a [rows, cols] op b, where b is either
- * [rows, cols] or one row [1, cols] broadcast down the rows (a bias over NHWC activations, a scalar
- * when cols is 1), at absolute addresses. Plans are cached per operation and shape.
+ * Element-wise binary operations on oneDNN: out [rows, cols] = a [rows, cols] op b, where b is [rows, cols],
+ * one row [1, cols] broadcast down the rows (a bias over NHWC activations), or a scalar [1, 1], at absolute
+ * addresses. Plans are cached per operation and shape. (A scalar must be [1, 1] against [1, n]: against
+ * [n, 1], oneDNN 2.6 runs its reference loop, measured 5x slower than wasm; the native kernels use it
+ * only for the row broadcast, where it beats wasm.)
  */
 import { loadOneDnn } from "./library.ts"
 import { engineAndStream } from "./convolution.ts"
@@ -30,7 +32,7 @@ const created = (status: number, what: string): bigint => {
   return out[0]
 }
 
-const build = (alg: BinaryAlgorithm, rows: number, cols: number, bRows: number): Plan => {
+const build = (alg: BinaryAlgorithm, rows: number, cols: number, bRows: number, bCols: number): Plan => {
   const { api } = loadOneDnn()
   const { engine } = engineAndStream()
   const md = (r: number, c: number): Uint8Array => {
@@ -38,7 +40,7 @@ const build = (alg: BinaryAlgorithm, rows: number, cols: number, bRows: number):
     check(api.mdInitByTag(m, 2, BigInt64Array.from([BigInt(r), BigInt(c)]), F32, TAG_AB), "memory_desc_init_by_tag")
     return m
   }
-  const [a, b, c] = [md(rows, cols), md(bRows, cols), md(rows, cols)]
+  const [a, b, c] = [md(rows, cols), md(bRows, bCols), md(rows, cols)]
   const desc = new Uint8Array(OP_DESC_BYTES)
   check(api.binaryInit(desc, alg, a, b, c), "binary_desc_init")
   const pd = created(api.pdCreate(out, desc, null, engine, null), "binary primitive_desc_create")
@@ -53,12 +55,12 @@ const build = (alg: BinaryAlgorithm, rows: number, cols: number, bRows: number):
   return { primitive, args, memories }
 }
 
-/** out = a op b; `bRows` is rows (same shape) or 1 (b broadcast down the rows). */
-export const runBinary = (alg: BinaryAlgorithm, rows: number, cols: number, bRows: number, a: number, b: number, c: number): void => {
-  const key = `${alg}:${rows},${cols},${bRows}`
+/** out = a op b; b is [bRows, bCols]: [rows, cols], [1, cols] or [1, 1]. */
+export const runBinary = (alg: BinaryAlgorithm, rows: number, cols: number, bRows: number, bCols: number, a: number, b: number, c: number): void => {
+  const key = `${alg}:${rows},${cols},${bRows},${bCols}`
   let plan = plans.get(key)
   if (plan === undefined) {
-    plan = build(alg, rows, cols, bRows)
+    plan = build(alg, rows, cols, bRows, bCols)
     plans.set(key, plan)
   }
   const { api } = loadOneDnn()
