@@ -14,7 +14,7 @@ import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 export const KnnParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
   knn: KnnConfig,
-  /** The similarity products run on the resolved backend (oneDNN gemm on native, JS loops elsewhere; with its threads: stages/compute.ts). */
+  /** The similarity products run on the resolved backend (oneDNN matmul on native, JS loops elsewhere; with its threads: stages/compute.ts). */
   compute: ResolvedCompute
 })
 export type KnnParams = typeof KnnParams.Type
