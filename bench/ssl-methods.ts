@@ -14,7 +14,7 @@ import * as Schema from "effect/Schema"
 import type { ImageSet } from "../data/image-set.ts"
 import { initBackend } from "../ml/backend.ts"
 import { linearProbe } from "../ml/linear-probe.ts"
-import { pretrain } from "../ml/pretrain.ts"
+import { pretrain, rawPixelsPretrain } from "../ml/pretrain.ts"
 import { deepMerge } from "../pipeline/config.ts"
 import { SeedConfig } from "../schemas/config.ts"
 import { AugmentConfig, MethodConfig, ProbeConfig } from "../schemas/methods.ts"
@@ -61,7 +61,11 @@ const noTest: ImageSet = { ...val, ids: new Int32Array(0), labels: new Uint8Arra
 const rows = []
 for (const method of methods) {
   const started = performance.now()
-  const result = await Effect.runPromise(pretrain({ seed, method, encoder, training, augment, splits: { train, val, test: noTest } }))
+  const splits = { train, val, test: noTest }
+  const result =
+    method.kind === "raw-pixels" ? rawPixelsPretrain(splits)
+    : method.kind === "random-encoder" ? await Effect.runPromise(pretrain({ seed, method, encoder, training, splits }))
+    : await Effect.runPromise(pretrain({ seed, method, encoder, training, augment, splits }))
   const pretrainSeconds = (performance.now() - started) / 1000
   const probeStart = performance.now()
   const labelledVal = { ...result.embeddings.val, labels: val.labels }

@@ -6,6 +6,7 @@
  * Methods read intermediate blocks for their heads.
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { blockAt, blockSides, encoderStrides } from "../schemas/encoder-geometry.ts"
 import type { EncoderConfig } from "../schemas/methods.ts"
 import type { Rng } from "./random.ts"
 import { addDense, dense, heNormal, param, zeros, type ParamSet } from "./weights.ts"
@@ -43,17 +44,11 @@ export interface Encoder {
 
 /** Resolves strides and block shapes for an input shape. */
 export const encoderSpec = (config: EncoderConfig, inputShape: ImageShape): EncoderSpec => {
-  const strides = config.strides ?? config.widths.map((_, i) => (i === 0 ? 1 : 2))
+  const strides = encoderStrides(config)
   if (strides.length !== config.widths.length) {
     throw new Error(`encoder.strides has ${strides.length} entries but encoder.widths has ${config.widths.length}`)
   }
-  const blockShapes: Array<ImageShape> = []
-  let [h, w] = inputShape
-  config.widths.forEach((c, i) => {
-    h = Math.ceil(h / strides[i])
-    w = Math.ceil(w / strides[i])
-    blockShapes.push([h, w, c])
-  })
+  const blockShapes: Array<ImageShape> = blockSides(config, [inputShape[0], inputShape[1]]).map(([h, w], i) => [h, w, config.widths[i]])
   const last = blockShapes[blockShapes.length - 1]
   const poolGrid = config.poolGrid ?? 1
   if (poolGrid > Math.min(last[0], last[1])) {
@@ -129,8 +124,8 @@ export const gridPool = (x: tf.Tensor4D, grid: number): tf.Tensor2D => {
 
 /** Index of a block given a possibly negative (from the end) index; throws when out of range. */
 export const resolveBlock = (spec: EncoderSpec, index: number): number => {
-  const resolved = index < 0 ? spec.widths.length + index : index
-  if (resolved < 0 || resolved >= spec.widths.length) {
+  const resolved = blockAt(spec.widths.length, index)
+  if (resolved === undefined) {
     throw new Error(`block ${index} is outside the encoder's ${spec.widths.length} blocks`)
   }
   return resolved

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { ImageSet } from "../data/image-set.ts"
-import type { AugmentConfig, EncoderConfig, MethodConfig, TrainingConfig } from "../schemas/methods.ts"
+import type { AugmentConfig, EncoderConfig, RandomEncoderBaseline, TrainedMethodConfig, TrainingConfig } from "../schemas/methods.ts"
 import { embedFrozen, rawPixelEmbeddings, type EncoderMutated, type Embeddings } from "./embed.ts"
 import { makeEncoder } from "./encoder.ts"
 import { makeMethod } from "./methods/registry.ts"
@@ -15,18 +15,38 @@ import type { ArtifactIoError } from "./tables/arrow-file.ts"
 import { trainLoop, type EpochRecord, type TrainingDiverged } from "./train-loop.ts"
 import { disposeParams } from "./weights.ts"
 
-export interface PretrainOptions {
+export interface ImageSplits {
+  readonly train: ImageSet
+  readonly val: ImageSet
+  readonly test: ImageSet
+}
+
+/** What every kind with an encoder needs: the seed of its init, its architecture and batch size. */
+interface EncoderRun {
   readonly seed: number
-  readonly method: MethodConfig
   readonly encoder: EncoderConfig
   readonly training: TrainingConfig
+  readonly splits: ImageSplits
+}
+
+/** The untrained encoder: embedded as initialized. */
+export interface RandomEncoderRun extends EncoderRun {
+  readonly method: RandomEncoderBaseline
+}
+
+/** A kind that trains the encoder, with its augmentations and resumable epoch checkpoints. */
+export interface TrainedRun extends EncoderRun {
+  readonly method: TrainedMethodConfig
   readonly augment: AugmentConfig
-  readonly splits: { readonly train: ImageSet; readonly val: ImageSet; readonly test: ImageSet }
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
   /** Epoch checkpoints of the training loop go here (resumed when present). */
   readonly checkpointDir?: string
   readonly onResume?: (epochsDone: number) => Effect.Effect<void>
 }
+
+export type PretrainOptions = RandomEncoderRun | TrainedRun
+
+const trains = (options: PretrainOptions): options is TrainedRun => options.method.kind !== "random-encoder"
 
 export interface PretrainResult {
   readonly weights: ReadonlyArray<NamedWeights>
@@ -34,16 +54,16 @@ export interface PretrainResult {
   readonly embeddings: { readonly train: Embeddings; readonly val: Embeddings; readonly test: Embeddings }
 }
 
-/** Trains (when the kind trains) and embeds; tensors are released whatever happens. */
+/** The raw-pixels baseline: each image's pixels / 255 as its embedding; no encoder, weights or history. */
+export const rawPixelsPretrain = (splits: ImageSplits): PretrainResult => ({
+  weights: [],
+  history: [],
+  embeddings: { train: rawPixelEmbeddings(splits.train), val: rawPixelEmbeddings(splits.val), test: rawPixelEmbeddings(splits.test) }
+})
+
+/** Builds the encoder from the seed, trains it (when the kind trains) and embeds every split; tensors are released whatever happens. */
 export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult, TrainingDiverged | EncoderMutated | ArtifactIoError> => {
-  const { method, splits } = options
-  if (method.kind === "raw-pixels") {
-    return Effect.succeed({
-      weights: [],
-      history: [],
-      embeddings: { train: rawPixelEmbeddings(splits.train), val: rawPixelEmbeddings(splits.val), test: rawPixelEmbeddings(splits.test) }
-    })
-  }
+  const { splits } = options
   const rng = makeRng(options.seed)
   return Effect.scoped(
     Effect.gen(function* () {
@@ -52,7 +72,8 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
         (e) => Effect.sync(() => disposeParams(e.params))
       )
       let history: ReadonlyArray<EpochRecord> = []
-      if (method.kind !== "random-encoder") {
+      if (trains(options)) {
+        const { method } = options
         const trainable = yield* Effect.acquireRelease(
           Effect.sync(() =>
             makeMethod(method, { encoder, rng: rng.fork(`heads:${method.kind}`), classCount: splits.train.classNames.length })

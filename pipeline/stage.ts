@@ -79,16 +79,16 @@ export interface StageError {
   readonly hint?: string
 }
 
-/** A declared stage. `P` is the decoded params slice. */
-export interface StageDefinition<P = any> {
+/** A declared stage. `P` is the decoded params slice, `C` the decoded config it is selected from. */
+export interface StageDefinition<P = any, C = any> {
   /** Unique name; fan-out instances use "template:key" (e.g. "pretrain:contrastive"). */
   readonly name: string
   /** `import.meta.url` of the module that defines `run`: the runner hashes it and its local imports. */
   readonly module: string
   /** Schema of the params slice; only the encoded slice is hashed into the fingerprint. */
   readonly params: Schema.Schema<P, any>
-  /** Picks this stage's slice out of the whole (decoded) config. */
-  readonly selectParams: (config: any) => unknown
+  /** Picks this stage's slice out of the whole decoded config (the runner encodes it with `params`). */
+  readonly selectParams: (config: C) => unknown
   /** Local input name -> upstream output. */
   readonly inputs: Readonly<Record<string, OutputRef>>
   /**
@@ -105,7 +105,7 @@ export interface StageDefinition<P = any> {
 }
 
 /** Identity helper that keeps `P` inferred from the params schema. */
-export const defineStage = <P>(definition: StageDefinition<P>): StageDefinition<P> => definition
+export const defineStage = <P, C = any>(definition: StageDefinition<P, C>): StageDefinition<P, C> => definition
 
 /**
  * Declarative fan-out: one stage per entry of a config list. Each stage names itself (e.g.

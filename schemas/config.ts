@@ -3,7 +3,8 @@
  * its slice, so only that slice enters its fingerprint.
  */
 import * as Schema from "effect/Schema"
-import { DatasetConfig, SplitConfig, splitModeProblem } from "./dataset.ts"
+import { DatasetConfig, imageSideOf, SplitConfig, splitModeProblem } from "./dataset.ts"
+import { blockAt, blockSides } from "./encoder-geometry.ts"
 import { AugmentConfig, ComputeConfig, EncoderConfig, KnnConfig, MethodConfig, ProbeConfig, TrainingConfig } from "./methods.ts"
 
 /** Why a methods list is unusable (duplicate names would collide as stage names), or undefined. */
@@ -22,9 +23,44 @@ const seedListProblem = (seeds: ReadonlyArray<number>): string | undefined => {
   return repeated === undefined ? undefined : `seeds: ${repeated} is listed twice; each training seed runs once`
 }
 
+/**
+ * Encoder settings that cannot fit the encoder or the images, each at its key path: an infomax
+ * local layer outside the blocks, and (where the dataset's image size is known from the config) a
+ * pooling grid larger than the last block's map or a local pool that does not divide its block.
+ */
+const encoderFitProblems = (config: {
+  dataset: DatasetConfig
+  encoder: EncoderConfig
+  methods: ReadonlyArray<MethodConfig>
+}): Array<Schema.FilterIssue> => {
+  const { encoder } = config
+  const side = imageSideOf(config.dataset)
+  const sides = side === undefined ? undefined : blockSides(encoder, [side, side])
+  const problems: Array<Schema.FilterIssue> = []
+  const last = sides?.[sides.length - 1]
+  const poolGrid = encoder.poolGrid ?? 1
+  if (last !== undefined && poolGrid > Math.min(...last))
+    problems.push({ path: ["encoder", "poolGrid"], message: `${poolGrid} is larger than the last block's ${last[0]}x${last[1]} map (${side}x${side} images); lower it or the strides` })
+  config.methods.forEach((method, i) => {
+    if (method.kind !== "infomax") return
+    const block = blockAt(encoder.widths.length, method.localLayer)
+    if (block === undefined) {
+      problems.push({ path: ["methods", i, "localLayer"], message: `block ${method.localLayer} is outside the encoder's ${encoder.widths.length} blocks (encoder.widths); use 0..${encoder.widths.length - 1} or -1..-${encoder.widths.length}` })
+      return
+    }
+    const map = sides?.[block]
+    if (map !== undefined && (map[0] % method.localPool !== 0 || map[1] % method.localPool !== 0))
+      problems.push({ path: ["methods", i, "localPool"], message: `${method.localPool} does not divide block ${method.localLayer}'s ${map[0]}x${map[1]} map (${side}x${side} images)` })
+  })
+  return problems
+}
+
+/** Test embeddings drawn (seeded) into each 2-D projection chart. */
+export const ProjectionPoints = Schema.Int.pipe(Schema.between(10, 20_000))
+
 export const ReportConfig = Schema.Struct({
-  /** Test embeddings drawn (seeded) into each 2-D projection chart. */
-  projectionPoints: Schema.optionalWith(Schema.Int.pipe(Schema.between(10, 20_000)), { default: () => 2000 })
+  /** Default: enough to show the class structure, small enough for a light page. */
+  projectionPoints: Schema.optionalWith(ProjectionPoints, { default: () => 2000 })
 })
 
 export const SeedConfig = Schema.Struct({
@@ -50,5 +86,5 @@ export const SeedConfig = Schema.Struct({
   knn: Schema.optionalWith(KnnConfig, { default: () => Schema.decodeSync(KnnConfig)({}) }),
   compute: Schema.optionalWith(ComputeConfig, { default: () => Schema.decodeSync(ComputeConfig)({}) }),
   report: Schema.optionalWith(ReportConfig, { default: () => Schema.decodeSync(ReportConfig)({}) })
-}).pipe(Schema.filter(splitModeProblem))
+}).pipe(Schema.filter(splitModeProblem), Schema.filter(encoderFitProblems))
 export type SeedConfig = typeof SeedConfig.Type

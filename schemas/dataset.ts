@@ -81,6 +81,26 @@ export const DatasetConfig = Schema.Union(
 )
 export type DatasetConfig = typeof DatasetConfig.Type
 
+/**
+ * The image side (height = width) a source yields, when the config alone says it (IDX files can hold
+ * any size): what the config check fits the encoder's pooling against.
+ */
+export const imageSideOf = (dataset: DatasetConfig): number | undefined => {
+  switch (dataset.source) {
+    case "fashion-mnist":
+    case "mnist":
+      return 28
+    case "cifar10":
+      return 32
+    case "image-folder":
+      return dataset.imageSize
+    case "synthetic":
+      return dataset.size
+    case "idx":
+      return undefined
+  }
+}
+
 /** Tolerance for ratios that sum to 1 in decimal but not exactly in binary (0.7 + 0.2 + 0.1). */
 export const ratioTolerance = 1e-9
 

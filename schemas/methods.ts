@@ -69,7 +69,12 @@ export const MethodConfig = Schema.Union(
 )
 export type MethodConfig = typeof MethodConfig.Type
 export type MethodKind = MethodConfig["kind"]
-export type TrainedMethodConfig = Extract<MethodConfig, { kind: "autoencoder" | "contrastive" | "infomax" | "supervised" }>
+
+/** The kinds that train the encoder (with a loss, hence with augmentations and a training budget). */
+export const TrainedMethodConfig = Schema.Union(AutoencoderMethod, ContrastiveMethod, InfomaxMethod, SupervisedBaseline)
+export type TrainedMethodConfig = typeof TrainedMethodConfig.Type
+export type RawPixelsBaseline = typeof RawPixelsBaseline.Type
+export type RandomEncoderBaseline = typeof RandomEncoderBaseline.Type
 
 /** Kinds that are reference rows rather than SSL methods. */
 export const baselineKinds: ReadonlyArray<MethodKind> = ["raw-pixels", "random-encoder", "supervised"]
@@ -84,7 +89,13 @@ export const EncoderConfig = Schema.Struct({
   poolGrid: Schema.optional(PositiveInt),
   /** Embedding size; a linear layer after pooling maps to it when it differs from poolGrid^2 x the last width. */
   embeddingDim: PositiveInt
-})
+}).pipe(
+  Schema.filter((encoder) =>
+    encoder.strides === undefined || encoder.strides.length === encoder.widths.length
+      ? undefined
+      : { path: ["strides"], message: `${encoder.strides.length} strides for ${encoder.widths.length} blocks (widths); give one stride per block, or none for the default` }
+  )
+)
 export type EncoderConfig = typeof EncoderConfig.Type
 
 export const TrainingConfig = Schema.Struct({

@@ -5,6 +5,7 @@
  */
 import * as os from "node:os"
 import { resolveCompute, type ResolvedCompute } from "../ml/compute.ts"
+import type { SeedConfig } from "../schemas/config.ts"
 import { seededRuns } from "./seeded-runs.ts"
 
 /**
@@ -12,9 +13,8 @@ import { seededRuns } from "./seeded-runs.ts"
  * kNN side by side; ingest and split come before them all), at most one per core. The runner keeps to it
  * (heavyConcurrency).
  */
-export const heavyStagesAtOnce = (config: any): number =>
-  Math.min(os.availableParallelism(), Math.max(1, 2 * (config.methods ? seededRuns(config).length : 1)))
+export const heavyStagesAtOnce = (config: SeedConfig): number =>
+  Math.min(os.availableParallelism(), Math.max(1, 2 * seededRuns(config).length))
 
 /** `compute` as the stages key and run it. */
-export const computeSlice = (config: any): ResolvedCompute =>
-  resolveCompute(config.compute ?? { backend: "auto" }, heavyStagesAtOnce(config))
+export const computeSlice = (config: SeedConfig): ResolvedCompute => resolveCompute(config.compute, heavyStagesAtOnce(config))

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import { defineStage } from "../pipeline/stage.ts"
 import { datasetFiles } from "../data/dataset-files.ts"
+import type { SeedConfig } from "../schemas/config.ts"
 import { DatasetConfig } from "../schemas/dataset.ts"
 
 export const IngestParams = DatasetConfig
@@ -14,7 +15,7 @@ export const ingestStage = defineStage({
   name: "ingest",
   module: import.meta.url,
   params: IngestParams,
-  selectParams: (config: { dataset: unknown }) => config.dataset,
+  selectParams: (config: SeedConfig) => config.dataset,
   inputs: {},
   // the dataset's files are in the key by content: other bytes at the same path (or relative path) rerun ingest
   externalFiles: datasetFiles,

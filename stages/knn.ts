@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
+import type { SeedConfig } from "../schemas/config.ts"
 import { KnnConfig } from "../schemas/methods.ts"
 import { computeSlice } from "./compute.ts"
 import { ProbeInputMismatch } from "./probe.ts"
@@ -20,12 +21,12 @@ export const KnnParams = Schema.Struct({
 export type KnnParams = typeof KnnParams.Type
 
 /** The kNN stage of one method at one training seed, reading that run's embeddings. */
-export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams> => {
+export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams, SeedConfig> => {
   return defineStage({
     name: `knn:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: KnnParams,
-    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, knn: config.knn ?? {}, compute: computeSlice(config) }),
+    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, knn: config.knn, compute: computeSlice(config) }),
     inputs: embeddingInputs({ method, seed }),
     outputs: {
       metrics: { description: "top1, top5, k chosen on val, val top1", fields: ["top1", "top5", "k", "val_top1"], metrics: true },

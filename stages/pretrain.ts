@@ -5,57 +5,54 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { runKey, type SeededRun } from "./seeded-runs.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
 import { computeSlice } from "./compute.ts"
+import type { SeedConfig } from "../schemas/config.ts"
 import {
   AugmentConfig,
   EncoderConfig,
-  MethodConfig,
+  RandomEncoderBaseline,
+  RawPixelsBaseline,
+  TrainedMethodConfig,
   TrainingConfig
 } from "../schemas/methods.ts"
 
-export const PretrainParams = Schema.Struct({
-  /** The training seed; absent for seed-free kinds (raw pixels), so no seed change reruns them. */
-  seed: Schema.optional(Schema.Int),
-  method: MethodConfig,
-  // Absent for kinds that do not use them, so e.g. an augmentation change leaves the baselines cached.
-  encoder: Schema.optional(EncoderConfig),
-  training: Schema.optional(TrainingConfig),
-  augment: Schema.optional(AugmentConfig),
-  /** The backend resolved on this machine and the threads per stage: results differ between them. */
-  compute: Schema.optional(ResolvedCompute)
-})
-export type PretrainParams = typeof PretrainParams.Type
-
-export class PretrainConfigMissing extends Data.TaggedError("PretrainConfigMissing")<{
-  readonly message: string
-  readonly hint: string
-}> {}
-
-/** The slices a method kind actually reads; `seed` is the run's training seed (null: seed-free). */
-export const pretrainSlice = (config: any, name: string, seed: number | null): unknown => {
-  const method = (config.methods as ReadonlyArray<MethodConfig>).find((m) => m.name === name)
-  const base = seed === null ? { method } : { seed, method }
-  switch (method?.kind) {
-    case "raw-pixels":
-      return { method }
-    case "random-encoder":
-      return { ...base, encoder: config.encoder, training: config.training, compute: computeSlice(config) }
-    default:
-      return { ...base, encoder: config.encoder, training: config.training, augment: config.augment, compute: computeSlice(config) }
-  }
+/** What every kind with an encoder reads. The backend and threads are in: results differ between them. */
+const encoderRun = {
+  /** The training seed: draws the init, the heads, the batch order and the augmentations. */
+  seed: Schema.Int,
+  encoder: EncoderConfig,
+  training: TrainingConfig,
+  compute: ResolvedCompute
 }
 
-const required = <A>(value: A | undefined, key: string, stage: string) =>
-  value === undefined
-    ? Effect.fail(new PretrainConfigMissing({ message: `${stage}: the config has no "${key}" section`, hint: `add "${key}" to the config` }))
-    : Effect.succeed(value)
+// Each kind's params hold only the slices it reads, so e.g. an augmentation change leaves the baselines
+// cached, and a seed change leaves raw pixels cached.
+export const RawPixelsParams = Schema.Struct({ method: RawPixelsBaseline })
+export const RandomEncoderParams = Schema.Struct({ method: RandomEncoderBaseline, ...encoderRun })
+export const TrainedParams = Schema.Struct({ method: TrainedMethodConfig, ...encoderRun, augment: AugmentConfig })
+
+/** The params of a pretrain stage: one shape per method kind. */
+export const PretrainParams = Schema.Union(RawPixelsParams, RandomEncoderParams, TrainedParams)
+export type PretrainParams = typeof PretrainParams.Type
+type RawPixelsParams = typeof RawPixelsParams.Type
+
+const isRawPixels = (params: PretrainParams): params is RawPixelsParams => params.method.kind === "raw-pixels"
+
+/** The params of method `name`'s run at training seed `seed` (null: a seed-free kind). */
+export const pretrainSlice = (config: SeedConfig, name: string, seed: number | null): typeof PretrainParams.Encoded => {
+  const method = config.methods.find((m) => m.name === name)
+  if (method === undefined) throw new Error(`pretrainSlice: no method "${name}" in the config`) // a bug: stages are made from config.methods
+  if (method.kind === "raw-pixels") return { method }
+  if (seed === null) throw new Error(`pretrainSlice: ${name} (${method.kind}) needs a training seed`) // a bug: only raw pixels are seed-free
+  const run = { seed, encoder: config.encoder, training: config.training, compute: computeSlice(config) }
+  return method.kind === "random-encoder" ? { method, ...run } : { method, ...run, augment: config.augment }
+}
 
 /** The pretrain stage of one method at one training seed. */
-export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<PretrainParams> =>
+export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<PretrainParams, SeedConfig> =>
   defineStage({
     name: `pretrain:${runKey(method.name, seed)}`,
     module: import.meta.url,
@@ -77,50 +74,47 @@ export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<Pret
     heavy: true,
     run: (ctx) =>
       Effect.gen(function* () {
-        const { seed, method } = ctx.params
+        const params = ctx.params
         const { readImageTableEffect } = yield* Effect.promise(() => import("../data/image-table.ts"))
         const [train, val, test] = yield* Effect.all(
           [ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((input) => readImageTableEffect(input.path))
         )
+        const splits = { train, val, test }
+        const { pretrain, rawPixelsPretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
         let backend = "none"
-        if (method.kind !== "raw-pixels") {
-          const compute = yield* required(ctx.params.compute, "compute", ctx.stage)
+        let result
+        if (isRawPixels(params)) {
+          yield* ctx.recordProvenance({ backend })
+          result = rawPixelsPretrain(splits)
+        } else {
           const { initBackend, backendProvenance } = yield* Effect.promise(() => import("../ml/backend.ts"))
-          const info = yield* initBackend(compute.backend, { threads: compute.threads })
+          const info = yield* initBackend(params.compute.backend, { threads: params.compute.threads })
           backend = info.name
           yield* ctx.recordProvenance(backendProvenance(info))
-        } else {
-          yield* ctx.recordProvenance({ backend })
+          result = yield* pretrain({
+            ...params,
+            splits,
+            onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`),
+            checkpointDir: ctx.checkpointDir,
+            onResume: (epochs) => ctx.log(`${ctx.stage}: resuming after epoch ${epochs} from a checkpoint of an interrupted run`)
+          })
         }
-        const { pretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
-        const raw = method.kind === "raw-pixels"
-        const result = yield* pretrain({
-          seed: seed ?? 0,
-          method,
-          encoder: raw ? { widths: [1], embeddingDim: 1 } : yield* required(ctx.params.encoder, "encoder", ctx.stage),
-          training: raw ? { epochs: 0, batchSize: 1, learningRate: 1 } : yield* required(ctx.params.training, "training", ctx.stage),
-          augment: ctx.params.augment ?? Schema.decodeSync(AugmentConfig)({}),
-          splits: { train, val, test },
-          onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`),
-          checkpointDir: ctx.checkpointDir,
-          onResume: (epochs) => ctx.log(`${ctx.stage}: resuming after epoch ${epochs} from a checkpoint of an interrupted run`)
-        })
         const last = result.history[result.history.length - 1]
         if (last) yield* ctx.log(`${ctx.stage}: ${result.history.length} epochs, final loss ${last.loss.toFixed(4)}`)
         // the writers of this stage's artifacts only (not a barrel): the probe's code stays out of this stage's code key
         const [{ writeWeights }, { writeHistory }, { writeEmbeddings }] = yield* Effect.promise(() =>
           Promise.all([import("../ml/tables/weights.ts"), import("../ml/tables/history.ts"), import("../ml/tables/embeddings.ts")])
         )
-        const sets = { train, val, test } as const
-        yield* writeWeights(ctx.outputPath("encoder"), result.weights, { method: method.name, backend })
-        yield* writeHistory(ctx.outputPath("history"), result.history, method.name)
+        const name = params.method.name
+        yield* writeWeights(ctx.outputPath("encoder"), result.weights, { method: name, backend })
+        yield* writeHistory(ctx.outputPath("history"), result.history, name)
         for (const split of ["train", "val", "test"] as const) {
-          const set = sets[split]
+          const set = splits[split]
           yield* writeEmbeddings(ctx.outputPath(split), {
             ...result.embeddings[split],
             ids: set.ids,
             labels: set.labels,
-            method: method.name,
+            method: name,
             classNames: set.classNames
           })
         }

@@ -7,6 +7,7 @@ import * as Schema from "effect/Schema"
 import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
+import type { SeedConfig } from "../schemas/config.ts"
 import { ProbeConfig } from "../schemas/methods.ts"
 import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 import { computeSlice } from "./compute.ts"
@@ -25,12 +26,12 @@ export class ProbeInputMismatch extends Data.TaggedError("ProbeInputMismatch")<{
 }> {}
 
 /** The probe stage of one method at one training seed, reading that run's embeddings. */
-export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbeParams> => {
+export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbeParams, SeedConfig> => {
   return defineStage({
     name: `probe:${runKey(method.name, seed)}`,
     module: import.meta.url,
     params: ProbeParams,
-    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe ?? {}, compute: computeSlice(config) }),
+    selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe, compute: computeSlice(config) }),
     inputs: embeddingInputs({ method, seed }),
     outputs: {
       metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"], metrics: true },

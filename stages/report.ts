@@ -10,6 +10,7 @@ import { defineStage, type OutputRef, type StageDefinition } from "../pipeline/s
 import type { MethodArtifacts } from "../ml/report/build-report.ts"
 import { ReportInputError, ReportWriteError } from "../ml/report/errors.ts"
 import { resultFields } from "../ml/report/results.ts"
+import { ProjectionPoints, type SeedConfig } from "../schemas/config.ts"
 import { runKey } from "./seeded-runs.ts"
 
 /** One (method, training seed) run the report summarizes; `seed` null for a seed-free method. */
@@ -31,13 +32,11 @@ export const groupRuns = (runs: ReadonlyArray<ReportedRun>): ReadonlyArray<{ nam
 }
 
 export const ReportParams = Schema.Struct({
-  seed: Schema.Number,
-  projectionPoints: Schema.Number.pipe(Schema.int(), Schema.between(10, 20_000))
+  /** The seed of the report's own draws (the projection subsample). */
+  seed: Schema.Int,
+  projectionPoints: ProjectionPoints
 })
 export type ReportParams = typeof ReportParams.Type
-
-/** Default subsample size of each projection: enough to show the class structure, small enough for a light page. */
-export const defaultProjectionPoints = 2000
 
 /**
  * The input names this stage declares: per run `r` (`contrastive@s1`) `metrics:r`, `predictions:r`,
@@ -75,16 +74,13 @@ const write = (file: string, bytes: string | Uint8Array) =>
   })
 
 /** The report over `runs` (methods in config order); not heavy: it only reads small artifacts and renders charts. */
-export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<ReportParams> => {
+export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<ReportParams, SeedConfig> => {
   const methods = groupRuns(runs)
   return defineStage({
     name: "report",
     module: import.meta.url,
     params: ReportParams,
-    selectParams: (config: any) => ({
-      seed: config?.seed ?? 0,
-      projectionPoints: config?.report?.projectionPoints ?? defaultProjectionPoints
-    }),
+    selectParams: (config) => ({ seed: config.seed, projectionPoints: config.report.projectionPoints }),
     inputs: reportInputs(runs),
     outputs: {
       // volatile: the training-cost columns hold wall times measured by the pretrain stages

@@ -12,6 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import { defineStage, type OutputSpec } from "../pipeline/stage.ts"
+import type { SeedConfig } from "../schemas/config.ts"
 import { SplitConfig } from "../schemas/dataset.ts"
 
 export const SplitParams = SplitConfig
@@ -26,7 +27,7 @@ export const splitStage = defineStage({
   name: "split",
   module: import.meta.url,
   params: SplitParams,
-  selectParams: (config: { split: unknown }) => config.split,
+  selectParams: (config: SeedConfig) => config.split,
   inputs: { images: { stage: "ingest", output: "images" } },
   outputs: { train: splitOutput("train"), val: splitOutput("val"), test: splitOutput("test") },
   heavy: true,

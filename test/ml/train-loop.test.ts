@@ -58,7 +58,7 @@ describe("trainLoop", () => {
     const exit = await Effect.runPromiseExit(
       pretrain({
         seed: 1,
-        method: method({ name: "s", kind: "supervised", learningRate: 1e9 }),
+        method: method({ name: "s", kind: "supervised", learningRate: 1e9 }) as TrainedMethodConfig,
         encoder: encoderConfig,
         training: { epochs: 5, batchSize: 8, learningRate: 1e-3 },
         augment,
@@ -84,7 +84,7 @@ describe("pretrain determinism", () => {
       Effect.runPromise(
         pretrain({
           seed,
-          method: method({ name: "dim", kind: "infomax", localLayer: 0, discriminatorDim: 4, alpha: 0.5 }),
+          method: method({ name: "dim", kind: "infomax", localLayer: 0, discriminatorDim: 4, alpha: 0.5 }) as TrainedMethodConfig,
           encoder: encoderConfig,
           training: { epochs: 2, batchSize: 8, learningRate: 1e-3 },
           augment,

@@ -6,6 +6,7 @@ import * as path from "node:path"
 import { readImageMetadata, readImageTable } from "../../data/image-table.ts"
 import { ingestStage, IngestParams } from "../../stages/ingest.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
+import { seedConfig } from "../support/seed-config.ts"
 import { tempDir, writeIdxPair } from "../data/fixtures.ts"
 
 const run = (params: unknown, outDir: string) => Effect.runPromise(Effect.either(runStageDirectly(ingestStage, params, {}, outDir)))
@@ -14,7 +15,7 @@ describe("ingest stage", () => {
   it("declares one arrow output and reads the dataset config slice", () => {
     expect(Object.keys(ingestStage.outputs)).toEqual(["images"])
     expect(ingestStage.outputs.images.fields).toEqual(["id", "label", "pixels"])
-    expect(ingestStage.selectParams({ dataset: { source: "mnist" }, split: {} })).toEqual({ source: "mnist" })
+    expect(ingestStage.selectParams(seedConfig({ dataset: { source: "mnist" } }))).toEqual({ source: "mnist", seed: 0 })
   })
 
   it("decodes the YAML-friendly tagged union with defaults, and rejects unknown sources", () => {

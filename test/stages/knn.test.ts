@@ -10,6 +10,7 @@ import { knnStage } from "../../stages/knn.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 import { computeSlice } from "../../stages/compute.ts"
+import { seedConfig } from "../support/seed-config.ts"
 
 const dir = sharedTempDir("seed-knn-")
 
@@ -29,7 +30,7 @@ const writeSplit = async (name: string, count: number, seed: string) => {
 }
 
 const run = { method: { name: "m", kind: "autoencoder" as const, loss: "bce" as const }, seed: 1 }
-const config = { knn: { kGrid: [3, 10], temperature: 0.1 }, compute: { backend: "cpu" } }
+const config = seedConfig({ knn: { kGrid: [3, 10], temperature: 0.1 }, compute: { backend: "cpu" } })
 
 describe("knn stage", () => {
   it("is named per method and seed and reads that pretrain run's embeddings", () => {
@@ -39,7 +40,8 @@ describe("knn stage", () => {
     expect(knnStage({ method: { name: "pixels", kind: "raw-pixels" }, seed: null }).name).toBe("knn:pixels")
     expect(Object.keys(stage.outputs)).toEqual(["metrics", "predictions"])
     // compute: the backend resolved on this machine, with its threads (part of the cache key)
-    expect(stage.selectParams({})).toEqual({ method: { name: "m", kind: "autoencoder" }, knn: {}, compute: computeSlice({}) })
+    const defaults = seedConfig()
+    expect(stage.selectParams(defaults)).toEqual({ method: { name: "m", kind: "autoencoder" }, knn: defaults.knn, compute: computeSlice(defaults) })
   })
 
   it("writes metrics with the k chosen on val and one prediction per test image", async () => {

@@ -9,6 +9,7 @@ import { readEmbeddings, writeEmbeddings } from "../../ml/tables/embeddings.ts"
 import { readPredictions } from "../../ml/tables/predictions.ts"
 import { probeStage } from "../../stages/probe.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
+import { seedConfig } from "../support/seed-config.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 
 const dir = sharedTempDir("seed-probe-")
@@ -29,7 +30,7 @@ const writeSplit = async (name: string, count: number, dim: number, seed: string
 }
 
 const method = { method: { name: "m", kind: "contrastive" as const, temperature: 0.5, projectionDim: 8 }, seed: 2 }
-const config = { probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80 }, compute: { backend: "cpu" } }
+const config = seedConfig({ probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80 }, compute: { backend: "cpu" } })
 
 describe("probe stage", () => {
   it("declares its inputs from its own pretrain stage and its four outputs", () => {

@@ -9,6 +9,7 @@ import { chromium } from "playwright-core"
 import { resultFields } from "../../ml/report/results.ts"
 import { reportStage } from "../../stages/report.ts"
 import { runStageDirectly, type DirectRun } from "../support/run-stage.ts"
+import { seedConfig } from "../support/seed-config.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 import { fixtureMethods, fixtureRuns, writeReportFixtures } from "../ml/report/fixtures.ts"
 
@@ -43,8 +44,8 @@ describe("report stage", () => {
     expect(stage.inputs["history:autoencoder@s1"]).toEqual({ stage: "pretrain:autoencoder@s1", output: "history" })
     expect(stage.inputs.val).toEqual({ stage: "split", output: "val" })
     expect(Object.keys(stage.inputs)).toHaveLength(3 + 5 * fixtureRuns.length + 3 * fixtureMethods.length)
-    expect(stage.selectParams({ seed: 3, methods: [] })).toEqual({ seed: 3, projectionPoints: 2000 })
-    expect(stage.selectParams({ seed: 3, report: { projectionPoints: 500 } })).toEqual({ seed: 3, projectionPoints: 500 })
+    expect(stage.selectParams(seedConfig({ seed: 3 }))).toEqual({ seed: 3, projectionPoints: 2000 })
+    expect(stage.selectParams(seedConfig({ seed: 3, report: { projectionPoints: 500 } }))).toEqual({ seed: 3, projectionPoints: 500 })
   })
 
   it("writes results.arrow with one row per method over its seeds, SSL methods before baselines", () => {

@@ -6,6 +6,7 @@ import { ingestDataset } from "../../data/ingest.ts"
 import { readImageMetadata, readImageTable } from "../../data/image-table.ts"
 import { splitStage } from "../../stages/split.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
+import { seedConfig } from "../support/seed-config.ts"
 import { tempDir, writeIdxPair } from "../data/fixtures.ts"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -30,7 +31,7 @@ describe("split stage", () => {
   it("declares its input and three outputs", () => {
     expect(splitStage.inputs).toEqual({ images: { stage: "ingest", output: "images" } })
     expect(Object.keys(splitStage.outputs)).toEqual(["train", "val", "test"])
-    expect(splitStage.selectParams({ dataset: {}, split: { train: 0.5 } })).toEqual({ train: 0.5 })
+    expect(splitStage.selectParams(seedConfig({ split: { train: 0.5, val: 0.25, test: 0.25 } }))).toEqual({ train: 0.5, val: 0.25, test: 0.25, seed: 0 })
   })
 
   it("splits every class in proportion, partitions the ids, and records per-split class counts", async () => {
