@@ -8,7 +8,7 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { CorruptSource, SourceNotFound } from "./errors.ts"
 import { defaultBatchRows, type ImageSource, type RawBatch } from "./image-source.ts"
-import { hashFile } from "./source-files.ts"
+import { sourceFile } from "./source-files.ts"
 
 const ubyte = 0x08
 
@@ -184,7 +184,7 @@ export const idxSource = (
     labels,
     officialTestFrom: officialTestFrom(pairs, opened.map((o) => o.labels.length)),
     sourceFiles: pairs
-      .flatMap((p) => [hashFile(p.images), hashFile(p.labels)])
+      .flatMap((p) => [sourceFile(p.images), sourceFile(p.labels)])
       .map((f) => ({ ...f, path: options.recordAs?.(f.path) ?? f.path })),
     batches: async function* () {
       for (const o of opened) yield* imageBatches(o.images, o.labels, batchRows)

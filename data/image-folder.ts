@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import jpeg from "jpeg-js"
 import { PNG } from "pngjs"
+import { hashFileSync } from "../pipeline/file-hash.ts"
 import { CorruptSource } from "./errors.ts"
 import type { SourceFile } from "./image-metadata.ts"
 import { imageFolderClasses } from "./dataset-files.ts"
@@ -61,9 +62,9 @@ export const imageFolderSource = (
     const hash = crypto.createHash("sha256")
     let bytes = 0
     for (const file of classFiles) {
-      const content = fs.readFileSync(file)
-      hash.update(`${path.basename(file)}\0${crypto.createHash("sha256").update(content).digest("hex")}\n`)
-      bytes += content.length
+      const content = hashFileSync(file)
+      hash.update(`${path.basename(file)}\0${content.sha256}\n`)
+      bytes += content.bytes
       files.push(file)
       labelList.push(label)
     }

@@ -10,12 +10,14 @@ import * as path from "node:path"
 import { decodeConfig } from "./config.ts"
 import { UsageError, type ConfigError, type StageFailed, type StoreError } from "./errors.ts"
 import { executeStage } from "./execute-stage.ts"
-import { fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
+import { hashFile } from "./file-hash.ts"
+import { fingerprintOf, fingerprintStage } from "./fingerprint.ts"
 import type { RunRecord } from "./records.ts"
 import type { Session } from "./session.ts"
-import { hashFileFromDisk, openStatCache } from "./stat-cache.ts"
+import { openStatCache } from "./stat-cache.ts"
 import { openStore } from "./store.ts"
 import { useStoreForRun } from "./store-use.ts"
+import { shortHash } from "./format.ts"
 
 export interface AuditReport {
   readonly runId: string
@@ -34,16 +36,16 @@ export const auditRun = (session: Session<any>, run: RunRecord): Effect.Effect<A
         artifactsChecked++
         const file = store.objectPath(out.hash)
         if (!fs.existsSync(file)) {
-          problems.push(`${stage}.${name}: object ${out.hash.slice(0, 12)} is missing`)
+          problems.push(`${stage}.${name}: object ${shortHash(out.hash)} is missing`)
           continue
         }
-        const actual = yield* Effect.promise(() => hashFileFromDisk(file))
-        if (actual !== out.hash) problems.push(`${stage}.${name}: object ${out.hash.slice(0, 12)} is corrupted (bytes hash to ${actual.slice(0, 12)})`)
+        const actual = yield* Effect.promise(() => hashFile(file))
+        if (actual !== out.hash) problems.push(`${stage}.${name}: object ${shortHash(out.hash)} is corrupted (bytes hash to ${shortHash(actual)})`)
       }
       if (!rec.fingerprint || !rec.outputs) continue
       const entry = yield* store.readIndex(stage, rec.fingerprint)
       if (!entry) {
-        problems.push(`${stage}: index entry ${rec.fingerprint.slice(0, 12)} is missing`)
+        problems.push(`${stage}: index entry ${shortHash(rec.fingerprint)} is missing`)
         continue
       }
       if (fingerprintOf(entry.components) !== entry.fingerprint) problems.push(`${stage}: index entry's components do not hash to its fingerprint`)
@@ -51,7 +53,7 @@ export const auditRun = (session: Session<any>, run: RunRecord): Effect.Effect<A
         const producer = run.stages[input.stage]?.outputs?.[input.output]
         if (!producer) problems.push(`${stage} input ${local}: producer ${input.stage}.${input.output} is not in this run`)
         else if (producer.hash !== input.hash) {
-          problems.push(`${stage} input ${local}: read ${input.hash.slice(0, 12)} but ${input.stage}.${input.output} produced ${producer.hash.slice(0, 12)}`)
+          problems.push(`${stage} input ${local}: read ${shortHash(input.hash)} but ${input.stage}.${input.output} produced ${shortHash(producer.hash)}`)
         }
       }
     }
@@ -93,10 +95,10 @@ export const rerunStage = (
     const cache = openStatCache(undefined)
     // the run's own config, not today's: the check is "same inputs, same params, same code -> same bytes"
     const config = yield* decodeConfig(session.definition, run.config)
-    const params = yield* stageParams(stage, config)
-    const components = yield* fingerprintComponents(stage, params, Object.fromEntries(Object.entries(entry.inputs).map(([k, v]) => [k, v.hash])), cache)
+    const inputHashes = Object.fromEntries(Object.entries(entry.inputs).map(([k, v]) => [k, v.hash]))
+    const { params, components, fingerprint } = yield* fingerprintStage(stage, config, inputHashes, cache)
     const fresh = yield* executeStage(scratch, cache, {
-      stage, params: params.decoded, fingerprint: fingerprintOf(components), components, inputs: entry.inputs, runId: `audit-${run.runId}`,
+      stage, params: params.decoded, fingerprint, components, inputs: entry.inputs, runId: `audit-${run.runId}`,
       worker: { definitionModule: session.definition.module, definitionName: session.definition.name, config: run.config }
     }, { progress: () => undefined, log: () => undefined, provenance: () => undefined })
     const outputs = Object.entries(entry.outputs).map(([output, o]) =>
@@ -105,7 +107,7 @@ export const rerunStage = (
       stage: stageName,
       // timings differ on every run; everything else must come back byte-identical
       reproducible: outputs.every((o) => o.volatile || o.recorded === o.rerun),
-      sameFingerprint: fingerprintOf(components) === entry.fingerprint,
+      sameFingerprint: fingerprint === entry.fingerprint,
       outputs
     }
   }).pipe(Effect.scoped)

@@ -9,13 +9,15 @@ import { StageFailed, type StoreError } from "./errors.ts"
 import { codeFingerprint } from "./code-hash.ts"
 import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
 import { externalHashes } from "./external-files.ts"
+import { hashFile } from "./file-hash.ts"
 import { checkOutput } from "./outputs.ts"
 import type { IndexEntry, InputRecord, OutputRecord, Sha256Hex } from "./records.ts"
 import type { InputArtifact, StageDefinition } from "./stage.ts"
 import { makeContext, outputFile, runStageBody, type StageHooks } from "./stage-context.ts"
-import { hashFileFromDisk, sameStat, type StatCache } from "./stat-cache.ts"
+import { sameStat, type StatCache } from "./stat-cache.ts"
 import { runtimeFacts, type Store } from "./store.ts"
 import { runInWorker } from "./worker-process.ts"
+import { shortHash } from "./format.ts"
 
 export interface StageJob {
   readonly stage: StageDefinition<any>
@@ -41,8 +43,8 @@ const checkInputs = (store: Store, cache: StatCache, job: StageJob, when: "befor
           : Effect.fail(new StageFailed({
             stage: job.stage.name,
             message: when === "after"
-              ? `input "${name}" (${input.stage}.${input.output}) changed while stage "${job.stage.name}" ran: expected ${input.hash.slice(0, 12)}, found ${actual.slice(0, 12)}; nothing was recorded`
-              : `input "${name}" (${input.stage}.${input.output}) is corrupted in the store: expected ${input.hash.slice(0, 12)}, found ${actual.slice(0, 12)}`,
+              ? `input "${name}" (${input.stage}.${input.output}) changed while stage "${job.stage.name}" ran: expected ${shortHash(input.hash)}, found ${shortHash(actual)}; nothing was recorded`
+              : `input "${name}" (${input.stage}.${input.output}) is corrupted in the store: expected ${shortHash(input.hash)}, found ${shortHash(actual)}`,
             hint: when === "after" ? "stages must treat their inputs as read-only" : `rerun with --force ${input.stage}`,
             cause_tag: "InputChanged"
           }))
@@ -91,7 +93,7 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
       const file = outputFile(outDir, name)
       const checked = yield* checkOutput(stage.name, name, spec, file)
       const before = fs.statSync(file)
-      const hash = yield* Effect.promise(() => hashFileFromDisk(file))
+      const hash = yield* Effect.promise(() => hashFile(file))
       const committed = yield* store.commitObject(file, hash)
       // the object's bytes are the ones hashed only if nothing wrote to the file meanwhile
       if (!sameStat(before, fs.statSync(committed))) {

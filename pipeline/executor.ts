@@ -10,7 +10,7 @@ import * as os from "node:os"
 import { criticalPathPriorities } from "./critical-path.ts"
 import { executeStage } from "./execute-stage.ts"
 import { StageFailed, type ConfigError, type GraphError, type StoreError } from "./errors.ts"
-import { codeHashOf, fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
+import { codeHashOf, fingerprintStage } from "./fingerprint.ts"
 import { selectTargets } from "./graph.ts"
 import { planStages } from "./plan.ts"
 import { silentReporter, type Reporter } from "./progress.ts"
@@ -180,10 +180,8 @@ const runOrReuse = (
 ) =>
   Effect.scoped(Effect.gen(function* () {
     const { store, cache } = session
-    const params = yield* stageParams(stage, session.loaded.config)
     const inputHashes = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.hash]))
-    const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
-    const fingerprint = fingerprintOf(components)
+    const { params, components, fingerprint } = yield* fingerprintStage(stage, session.loaded.config, inputHashes, cache)
     const lockTarget = store.lockTarget(stage.name, fingerprint)
     const base = { fingerprint, codeHash: codeHashOf(components), params: params.encoded, code: components.code }
     const reuse = (entry: IndexEntry, reasons: Array<string>) => {

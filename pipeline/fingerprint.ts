@@ -11,6 +11,7 @@ import { codeFingerprint } from "./code-hash.ts"
 import { describeParseError } from "./config.ts"
 import { ConfigError, type StoreError } from "./errors.ts"
 import { externalHashes } from "./external-files.ts"
+import { jsonLeaves, shortHash } from "./format.ts"
 import type { Sha256Hex } from "./records.ts"
 import type { StageDefinition } from "./stage.ts"
 import type { StatCache } from "./stat-cache.ts"
@@ -80,17 +81,28 @@ export const fingerprintComponents = (
     }))
   )
 
-/** Flattens a JSON value to `a.b.0.c -> value` leaves. */
-const flatten = (value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> => {
-  if (value !== null && typeof value === "object" && Object.keys(value).length > 0) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out)
-  } else {
-    out[prefix || "(whole)"] = JSON.stringify(value)
-  }
-  return out
+/** A stage's params, fingerprint components and fingerprint, for one config and known input hashes. */
+export interface StageFingerprint {
+  readonly params: StageParams
+  readonly components: FingerprintComponents
+  readonly fingerprint: Sha256Hex
 }
 
-const short = (hash: string | undefined): string => (hash ? hash.slice(0, 12) : "(none)")
+/**
+ * The one way a stage is fingerprinted: the planner, the executor, the audit and a queue worker all
+ * call this, so "same stage, same config, same inputs" means the same key everywhere.
+ */
+export const fingerprintStage = (
+  stage: StageDefinition<any>,
+  config: unknown,
+  inputHashes: Readonly<Record<string, string>>,
+  cache: StatCache
+): Effect.Effect<StageFingerprint, ConfigError | StoreError> =>
+  Effect.gen(function* () {
+    const params = yield* stageParams(stage, config)
+    const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
+    return { params, components, fingerprint: fingerprintOf(components) }
+  })
 
 const diffRecords = (
   label: string,
@@ -113,10 +125,10 @@ const diffRecords = (
 export const explainChange = (before: FingerprintComponents, after: FingerprintComponents): Array<string> => {
   const lines: Array<string> = []
   if (before.format !== after.format) lines.push(`runner format changed: ${before.format} -> ${after.format}`)
-  lines.push(...diffRecords("param", flatten(before.params), flatten(after.params), (v) => v ?? "(none)"))
-  lines.push(...diffRecords("input", before.inputs, after.inputs, short))
-  lines.push(...diffRecords("source file", before.code, after.code, short))
-  lines.push(...diffRecords("external file", before.external ?? {}, after.external ?? {}, (v) => (v && /^[0-9a-f]{64}$/.test(v) ? short(v) : v ?? "(none)")))
+  lines.push(...diffRecords("param", jsonLeaves(before.params), jsonLeaves(after.params), (v) => v ?? "(none)"))
+  lines.push(...diffRecords("input", before.inputs, after.inputs, shortHash))
+  lines.push(...diffRecords("source file", before.code, after.code, shortHash))
+  lines.push(...diffRecords("external file", before.external ?? {}, after.external ?? {}, (v) => (v && /^[0-9a-f]{64}$/.test(v) ? shortHash(v) : v ?? "(none)")))
   lines.push(...diffRecords("package", before.packages, after.packages, (v) => v ?? "(none)"))
   return lines
 }

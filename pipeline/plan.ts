@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { ConfigError, StoreError } from "./errors.ts"
-import { fingerprintComponents, fingerprintOf, stageParams } from "./fingerprint.ts"
+import { fingerprintStage } from "./fingerprint.ts"
 import type { IndexEntry, Sha256Hex } from "./records.ts"
 import { remoteStatus } from "./remote/run-hooks.ts"
 import { lookupStage } from "./reuse.ts"
@@ -38,10 +38,8 @@ export const planStages = (
         plans.push({ stage: stage.name, upToDate: false, reasons: staleUpstream.map((s) => `upstream "${s}" is stale (its outputs will be recomputed)`) })
         continue
       }
-      const params = yield* stageParams(stage, session.loaded.config)
       const inputHashes = Object.fromEntries(Object.entries(stage.inputs).map(([local, ref]) => [local, known.get(ref.stage)!.outputs[ref.output].hash]))
-      const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
-      const fingerprint = fingerprintOf(components)
+      const { components, fingerprint } = yield* fingerprintStage(stage, session.loaded.config, inputHashes, cache)
       const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
       if (lookup._tag === "Reusable" && !force.includes(stage.name)) {
         known.set(stage.name, lookup.entry)

@@ -1,4 +1,5 @@
 /** Differences between two run records: config, and per stage params, code files and artifact hashes. */
+import { jsonLeaves, shortHash } from "./format.ts"
 import type { RunRecord } from "./records.ts"
 
 export interface StageDiff {
@@ -13,18 +14,9 @@ export interface RunDiff {
   readonly stages: ReadonlyArray<StageDiff>
 }
 
-const leaves = (value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> => {
-  if (value !== null && typeof value === "object" && Object.keys(value).length > 0) {
-    for (const [k, v] of Object.entries(value)) leaves(v, prefix ? `${prefix}.${k}` : k, out)
-  } else out[prefix || "(whole)"] = JSON.stringify(value)
-  return out
-}
-
 const compare = (label: string, a: Record<string, string>, b: Record<string, string>, fmt = (v: string) => v): Array<string> =>
   [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) =>
     a[k] === b[k] ? [] : [`${label} ${k}: ${a[k] === undefined ? "(absent)" : fmt(a[k])} -> ${b[k] === undefined ? "(absent)" : fmt(b[k])}`])
-
-const short = (h: string) => h.slice(0, 12)
 
 /** Compares run `a` with run `b` (b is the newer one by convention). */
 export const diffRuns = (a: RunRecord, b: RunRecord): RunDiff => {
@@ -34,11 +26,11 @@ export const diffRuns = (a: RunRecord, b: RunRecord): RunDiff => {
     if (!x || !y) return [{ stage, changes: [x ? "only in the first run" : "only in the second run"] }]
     const outputs = (r: typeof x) => Object.fromEntries(Object.entries(r.outputs ?? {}).map(([k, o]) => [k, o.hash]))
     const changes = [
-      ...compare("param", leaves(x.params ?? {}), leaves(y.params ?? {})),
-      ...compare("source", { ...(x.code ?? {}) }, { ...(y.code ?? {}) }, short),
-      ...compare("artifact", outputs(x), outputs(y), short)
+      ...compare("param", jsonLeaves(x.params ?? {}), jsonLeaves(y.params ?? {})),
+      ...compare("source", { ...(x.code ?? {}) }, { ...(y.code ?? {}) }, shortHash),
+      ...compare("artifact", outputs(x), outputs(y), shortHash)
     ]
     return changes.length ? [{ stage, changes }] : []
   })
-  return { a: a.runId, b: b.runId, config: compare("config", leaves(a.config), leaves(b.config)), stages }
+  return { a: a.runId, b: b.runId, config: compare("config", jsonLeaves(a.config), jsonLeaves(b.config)), stages }
 }

@@ -6,9 +6,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import { writeFileAtomic } from "./atomic-fs.ts"
+import { sha256 } from "./canonical-json.ts"
+import { hashFile } from "./file-hash.ts"
 import { StoreError, storeError } from "./errors.ts"
 import { readRecordSync } from "./record-file.ts"
 import { Sha256Hex } from "./records.ts"
@@ -49,25 +50,6 @@ export interface StatCache {
   readonly warning?: string
 }
 
-const CHUNK = 4 * 1024 * 1024
-
-/** Streams a file through sha256 in 4 MiB chunks. */
-export const hashFileFromDisk = async (file: string): Promise<Sha256Hex> => {
-  const hash = createHash("sha256")
-  const handle = await fs.promises.open(file, "r")
-  try {
-    const buffer = Buffer.allocUnsafe(CHUNK)
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null)
-      if (bytesRead === 0) break
-      hash.update(buffer.subarray(0, bytesRead))
-    }
-  } finally {
-    await handle.close()
-  }
-  return hash.digest("hex") as Sha256Hex
-}
-
 /** The entries in `cacheFile`, or none (with the reason) when it is torn, foreign or unreadable. */
 const loadEntries = (cacheFile: string): { entries: Record<string, Entry>; warning?: string } => {
   const cold = (reason: string) => ({ entries: {}, warning: `warning: ${cacheFile} is unreadable (${reason}); starting with a cold stat cache` })
@@ -101,7 +83,7 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
   const readAndHash = (file: string, st: fs.Stats) =>
     Effect.tryPromise({
       try: async () => {
-        const hash = await hashFileFromDisk(file)
+        const hash = await hashFile(file)
         return { hash, after: fs.statSync(file) }
       },
       catch: storeError(`cannot hash ${file}`)
@@ -151,7 +133,7 @@ export const openStatCache = (cacheFile: string | undefined): StatCache => {
             if (sameStat(st, fs.statSync(file))) {
               entries[file] = {
                 size: st.size, mtimeMs: st.mtimeMs, ino: st.ino,
-                hash: createHash("sha256").update(source).digest("hex") as Sha256Hex, derived: { tag, value }
+                hash: sha256(source), derived: { tag, value }
               }
               dirty = true
             }

@@ -16,6 +16,7 @@ import { StoreError, storeError } from "./errors.ts"
 import { currentOwner, ownerIsGone, ownerTag, parseOwnerTag } from "./process-identity.ts"
 import { makeRecordWarner, readRecord } from "./record-file.ts"
 import { IndexEntry, RunRecord, Sha256Hex, type RuntimeFacts } from "./records.ts"
+import { shortHash } from "./format.ts"
 
 /** Stage names may hold ":" and other characters unsafe in file names: percent-encode them. */
 export const safeName = (name: string): string => {
@@ -183,7 +184,7 @@ const makeStore = (root: string): Store => {
         if (entry === undefined || (entry.stage === stage && (fingerprint === undefined || entry.fingerprint === fingerprint))) {
           return Effect.succeed(entry)
         }
-        return Effect.as(warn(file, `it describes ${entry.stage}/${entry.fingerprint.slice(0, 12)}`, "treated as a cache miss"), undefined)
+        return Effect.as(warn(file, `it describes ${entry.stage}/${shortHash(entry.fingerprint)}`, "treated as a cache miss"), undefined)
       })
     )
 

@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import { AuditFailed } from "../errors.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
+import { shortHash } from "../format.ts"
 
 // loaded when the command runs: `run` (the hot path) never pays for it
 const implementation = Effect.promise(() => Promise.all([import("../audit.ts"), import("../run-select.ts")]))
@@ -30,7 +31,7 @@ export const auditCommand = (definition: PipelineDefinition<any>) =>
         for (const p of report.problems) yield* Console.log(`  - ${p}`)
         if (rerun) {
           yield* Console.log(`rerun of ${rerun.stage}: ${rerun.reproducible ? "reproducible" : "NOT reproducible"}${rerun.sameFingerprint ? "" : " (note: code or params changed since that run)"}`)
-          for (const o of rerun.outputs) yield* Console.log(`  ${o.output}: recorded ${o.recorded.slice(0, 12)}, rerun ${o.rerun.slice(0, 12)}${o.recorded === o.rerun ? "" : o.volatile ? "  differs (volatile: holds run timings)" : "  DIFFERENT"}`)
+          for (const o of rerun.outputs) yield* Console.log(`  ${o.output}: recorded ${shortHash(o.recorded)}, rerun ${shortHash(o.rerun)}${o.recorded === o.rerun ? "" : o.volatile ? "  differs (volatile: holds run timings)" : "  DIFFERENT"}`)
         }
       }
       if (report.problems.length > 0 || (rerun && !rerun.reproducible)) {

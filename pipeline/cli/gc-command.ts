@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import { mebibytes } from "../format.ts"
 import { openStore } from "../store.ts"
 import { storeOption } from "./options.ts"
+import { shortHash } from "../format.ts"
 
 // loaded when the command runs: `run` (the hot path) never pays for it
 const implementation = Effect.promise(() => import("../gc.ts"))
@@ -23,10 +24,10 @@ export const gcCommand = () =>
       const bytes = plan.objects.reduce((n, o) => n + o.bytes, 0)
       const verb = args.yes ? "removed" : "would remove"
       for (const id of plan.runs) yield* Console.log(`${verb} run ${id}`)
-      for (const e of plan.indexEntries) yield* Console.log(`${verb} index ${e.stage}/${e.fingerprint.slice(0, 12)}`)
-      for (const o of plan.objects) yield* Console.log(`${verb} object ${o.hash.slice(0, 12)} (${o.bytes} bytes)`)
+      for (const e of plan.indexEntries) yield* Console.log(`${verb} index ${e.stage}/${shortHash(e.fingerprint)}`)
+      for (const o of plan.objects) yield* Console.log(`${verb} object ${shortHash(o.hash)} (${o.bytes} bytes)`)
       for (const c of plan.checkpoints) {
-        yield* Console.log(`${verb} checkpoint ${c.stage}/${c.fingerprint.slice(0, 12)} (${c.bytes} bytes): ${c.reason}`)
+        yield* Console.log(`${verb} checkpoint ${c.stage}/${shortHash(c.fingerprint)} (${c.bytes} bytes): ${c.reason}`)
       }
       const checkpointBytes = plan.checkpoints.reduce((n, c) => n + c.bytes, 0)
       yield* Console.log(

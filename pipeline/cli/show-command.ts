@@ -9,6 +9,7 @@ import { planStages } from "../plan.ts"
 import type { IndexEntry, Sha256Hex } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
+import { shortHash } from "../format.ts"
 
 const render = (entry: IndexEntry, upToDate: boolean, objectPath: (h: Sha256Hex) => string): string => {
   const lines = [
@@ -23,7 +24,7 @@ const render = (entry: IndexEntry, upToDate: boolean, objectPath: (h: Sha256Hex)
     ...Object.entries(entry.outputs).map(([k, o]) =>
       `    ${k}  ${o.hash}  ${o.bytes} bytes${o.rows !== undefined ? `, ${o.rows} rows` : ""}\n      ${objectPath(o.hash)}`),
     `  code hash ${entry.codeHash}`,
-    ...Object.entries(entry.components.code).map(([f, h]) => `    ${h.slice(0, 12)}  ${f}`),
+    ...Object.entries(entry.components.code).map(([f, h]) => `    ${shortHash(h)}  ${f}`),
     "  packages:",
     ...Object.entries(entry.components.packages).map(([p, v]) => `    ${p}@${v}`),
     ...(Object.keys(entry.provenance).length ? ["  provenance:", ...Object.entries(entry.provenance).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)] : [])

@@ -15,6 +15,7 @@ import { pullStage } from "../remote/remote-sync.ts"
 import { redisConnection } from "./redis-connection.ts"
 import type { QueueError } from "./queue-errors.ts"
 import { HINT_SEPARATOR, type JobProgress, type StageJobData } from "./stage-job.ts"
+import { shortHash } from "../format.ts"
 
 export interface QueueRunnerOptions {
   readonly redisUrl: string
@@ -74,7 +75,7 @@ export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<Stag
           definitionName: job.worker.definitionName, config: job.worker.config, stage: job.stage.name,
           fingerprint: job.fingerprint, components: job.components, inputs: job.inputs, runId: job.runId
         }
-        hooks.log(`queued as job ${job.fingerprint.slice(0, 12)} on ${options.queueName}; waiting for a worker`)
+        hooks.log(`queued as job ${shortHash(job.fingerprint)} on ${options.queueName}; waiting for a worker`)
         yield* enqueueAndWait(data, (p) => p.kind === "log" ? hooks.log(p.message) : hooks.progress(p.done, p.total, p.note))
         const pulled = yield* pullStage(options.remote, store, cache, job.stage.name, job.fingerprint).pipe(
           Effect.catchTag("RemoteError", (e) => Effect.fail(stageFailed(job.stage.name, "RemoteError", e.message, e.hint)))

@@ -11,7 +11,7 @@ import { codeFingerprint } from "../code-hash.ts"
 import { decodeConfig, loadConfig } from "../config.ts"
 import { StageFailed, type ConfigError, type StoreError } from "../errors.ts"
 import { executeStage } from "../execute-stage.ts"
-import { explainChange, fingerprintComponents, fingerprintOf, stageParams } from "../fingerprint.ts"
+import { explainChange, fingerprintStage } from "../fingerprint.ts"
 import type { IndexEntry } from "../records.ts"
 import type { RemoteCache } from "../remote/remote-cache.ts"
 import type { RemoteError } from "../remote/remote-errors.ts"
@@ -56,10 +56,8 @@ export const takeJob = (
     const config = yield* decodeConfig(definition, data.config)
     const stage = definition.stages(config).find((s) => s.name === data.stage)
     if (!stage) return yield* refuse(data.stage, `this worker's definition has no stage "${data.stage}" for the job's config`, "run workers from the same commit as the coordinator")
-    const params = yield* stageParams(stage, config)
     const inputHashes = Object.fromEntries(Object.entries(data.inputs).map(([k, v]) => [k, v.hash]))
-    const components = yield* fingerprintComponents(stage, params, inputHashes, cache)
-    const fingerprint = fingerprintOf(components)
+    const { params, components, fingerprint } = yield* fingerprintStage(stage, config, inputHashes, cache)
     if (fingerprint !== data.fingerprint) {
       return yield* refuse(
         data.stage,

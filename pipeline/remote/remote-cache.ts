@@ -8,7 +8,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import type { StoreError } from "../errors.ts"
 import type { IndexEntry, Sha256Hex } from "../records.ts"
-import { hashFileFromDisk, type StatCache } from "../stat-cache.ts"
+import { hashFile } from "../file-hash.ts"
+import type { StatCache } from "../stat-cache.ts"
 import { safeName, type Store } from "../store.ts"
 import { openBucket, type Bucket } from "./s3-bucket.ts"
 import { remoteError, type RemoteError } from "./remote-errors.ts"
@@ -64,7 +65,7 @@ export const makeRemoteCache = (location: RemoteLocation, key: Buffer, bucket: B
         (dir) => Effect.gen(function* () {
           const file = path.join(dir, hash)
           if (!(yield* bucket.download(objectKey(hash), file))) return { _tag: "Missing" } as ObjectFetch
-          const actual = yield* Effect.tryPromise({ try: () => hashFileFromDisk(file), catch: remoteError(`cannot hash the download of ${hash}`) })
+          const actual = yield* Effect.tryPromise({ try: () => hashFile(file), catch: remoteError(`cannot hash the download of ${hash}`) })
           if (actual !== hash) return { _tag: "Altered", actual } as ObjectFetch
           yield* cache.remember(yield* store.commitObject(file, hash), hash)
           return { _tag: "Fetched" } as ObjectFetch

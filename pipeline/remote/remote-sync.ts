@@ -9,6 +9,7 @@ import type { StatCache } from "../stat-cache.ts"
 import type { Store } from "../store.ts"
 import type { RemoteCache } from "./remote-cache.ts"
 import type { RemoteError } from "./remote-errors.ts"
+import { shortHash } from "../format.ts"
 
 export type Pull =
   | { readonly _tag: "Pulled"; readonly entry: IndexEntry }
@@ -44,9 +45,9 @@ export const pullObjects = (
   Effect.gen(function* () {
     for (const [label, hash] of wanted) {
       const fetched = yield* remote.fetchObject(store, cache, hash)
-      if (fetched._tag === "Missing") return `${label}: object ${hash.slice(0, 12)} is missing from the remote cache`
+      if (fetched._tag === "Missing") return `${label}: object ${shortHash(hash)} is missing from the remote cache`
       if (fetched._tag === "Altered") {
-        return `${label}: remote object ${hash.slice(0, 12)} was rejected, its bytes hash to ${fetched.actual.slice(0, 12)}`
+        return `${label}: remote object ${shortHash(hash)} was rejected, its bytes hash to ${shortHash(fetched.actual)}`
       }
     }
     return undefined

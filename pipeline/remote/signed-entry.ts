@@ -10,6 +10,7 @@ import { createHmac, timingSafeEqual } from "node:crypto"
 import { canonicalJson } from "../canonical-json.ts"
 import { fingerprintOf } from "../fingerprint.ts"
 import { IndexEntry } from "../records.ts"
+import { shortHash } from "../format.ts"
 
 export const SIGNED_ENTRY_FORMAT = "pipeline-signed-entry/1"
 
@@ -63,7 +64,7 @@ export const verifyEntry = (text: string, key: Buffer, stage: string, fingerprin
   }
   const entry = decoded.right
   if (entry.stage !== stage || entry.fingerprint !== fingerprint) {
-    return { _tag: "Invalid", reason: `signed for ${entry.stage} ${entry.fingerprint.slice(0, 12)}, not this stage and fingerprint` }
+    return { _tag: "Invalid", reason: `signed for ${entry.stage} ${shortHash(entry.fingerprint)}, not this stage and fingerprint` }
   }
   if (fingerprintOf(entry.components as IndexEntry["components"]) !== fingerprint) {
     return { _tag: "Invalid", reason: "its components do not hash to its fingerprint" }
