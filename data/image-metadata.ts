@@ -4,6 +4,9 @@
  */
 import * as Schema from "effect/Schema"
 
+/** The columns of an image table, in order: `id` Int32, `label` Uint8, `pixels` FixedSizeBinary(H*W*C). */
+export const imageTableFields = ["id", "label", "pixels"] as const
+
 export const SourceFile = Schema.Struct({
   /** Path as configured (or a class folder for image-folder sources). */
   path: Schema.String,

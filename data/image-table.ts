@@ -35,8 +35,6 @@ export interface ImageBatch {
   readonly pixels: Uint8Array
 }
 
-export const imageTableFields = ["id", "label", "pixels"] as const
-
 /** The Arrow schema of an image table carrying `metadata` under the `seed` key. */
 export const imageTableSchema = (metadata: ImageTableMetadata): ArrowSchema =>
   new ArrowSchema(

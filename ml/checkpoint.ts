@@ -14,7 +14,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { CheckpointProgress } from "../schemas/checkpoint.ts"
 import { readWeights, writeWeights, type NamedWeights } from "./tables/weights.ts"
-import type { EpochRecord } from "./train-loop.ts"
+import type { EpochRecord } from "../schemas/artifacts.ts"
 
 export interface TrainingCheckpoint {
   readonly epochsDone: number

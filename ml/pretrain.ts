@@ -12,7 +12,8 @@ import { makeMethod } from "./methods/registry.ts"
 import { makeRng } from "./random.ts"
 import { snapshotParams, type NamedWeights } from "./tables/weights.ts"
 import type { ArtifactIoError } from "./tables/arrow-file.ts"
-import { trainLoop, type EpochRecord, type TrainingDiverged } from "./train-loop.ts"
+import type { EpochRecord } from "../schemas/artifacts.ts"
+import { trainLoop, type TrainingDiverged } from "./train-loop.ts"
 import { disposeParams } from "./weights.ts"
 
 export interface ImageSplits {

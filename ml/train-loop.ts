@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import type { EpochRecord } from "../schemas/artifacts.ts"
 import type { AugmentConfig } from "../schemas/methods.ts"
 import type { ImageSet } from "../data/image-set.ts"
 import { augmentImages } from "./augment.ts"
@@ -24,15 +25,6 @@ export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{
   readonly step: number
   readonly loss: number
 }> {}
-
-export interface EpochRecord {
-  readonly epoch: number
-  /** Mean step loss over the epoch. */
-  readonly loss: number
-  readonly seconds: number
-  /** Source images per second (a SimCLR image counts once though it is seen as two views). */
-  readonly imagesPerSecond: number
-}
 
 export interface TrainOptions {
   readonly images: ImageSet

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import { defineStage } from "../pipeline/stage.ts"
 import { datasetFiles } from "../data/dataset-files.ts"
+import { imageTableFields } from "../data/image-metadata.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import { DatasetConfig } from "../schemas/dataset.ts"
 
@@ -23,7 +24,7 @@ export const ingestStage = defineStage({
     images: {
       description: "all images: id Int32, label Uint8, pixels FixedSizeBinary(H*W*C); seed metadata: source, shape, classes, hashes",
       format: "arrow",
-      fields: ["id", "label", "pixels"]
+      fields: imageTableFields
     }
   },
   heavy: true,

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
+import { knnMetricsFields, predictionFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import { KnnConfig } from "../schemas/methods.ts"
 import { computeSlice } from "./compute.ts"
@@ -29,8 +30,8 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
     selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, knn: config.knn, compute: computeSlice(config) }),
     inputs: embeddingInputs({ method, seed }),
     outputs: {
-      metrics: { description: "top1, top5, k chosen on val, val top1", fields: ["top1", "top5", "k", "val_top1"], metrics: true },
-      predictions: { description: "top-1 prediction per test image", fields: ["id", "label", "predicted"] }
+      metrics: { description: "top1, top5, k chosen on val, val top1", fields: knnMetricsFields, metrics: true },
+      predictions: { description: "top-1 prediction per test image", fields: predictionFields }
     },
     heavy: true,
     run: (ctx) =>

@@ -9,6 +9,7 @@ import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { runKey, type SeededRun } from "./seeded-runs.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
 import { computeSlice } from "./compute.ts"
+import { embeddingFields, historyFields, weightFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import {
   AugmentConfig,
@@ -64,12 +65,12 @@ export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<Pret
       test: { stage: "split", output: "test" }
     },
     outputs: {
-      encoder: { description: "encoder weights (name, shape, values)", fields: ["name", "shape", "values"] },
+      encoder: { description: "encoder weights (name, shape, values)", fields: weightFields },
       // volatile: seconds and images/s are measurements of this run; the losses are reproducible
-      history: { description: "per-epoch loss, seconds and images/s", fields: ["epoch", "loss", "seconds", "images_per_s"], volatile: true },
-      train: { description: "embeddings of the train split", fields: ["id", "label", "embedding"] },
-      val: { description: "embeddings of the val split", fields: ["id", "label", "embedding"] },
-      test: { description: "embeddings of the test split", fields: ["id", "label", "embedding"] }
+      history: { description: "per-epoch loss, seconds and images/s", fields: historyFields, volatile: true },
+      train: { description: "embeddings of the train split", fields: embeddingFields },
+      val: { description: "embeddings of the val split", fields: embeddingFields },
+      test: { description: "embeddings of the test split", fields: embeddingFields }
     },
     heavy: true,
     run: (ctx) =>

@@ -7,6 +7,7 @@ import * as Schema from "effect/Schema"
 import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
+import { confusionFields, perClassFields, predictionFields, probeMetricsFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import { ProbeConfig } from "../schemas/methods.ts"
 import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
@@ -34,10 +35,10 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
     selectParams: (config) => ({ method: { name: method.name, kind: method.kind }, probe: config.probe, compute: computeSlice(config) }),
     inputs: embeddingInputs({ method, seed }),
     outputs: {
-      metrics: { description: "top1, top5, chosen l2, val top1", fields: ["top1", "top5", "l2", "val_top1"], metrics: true },
-      per_class: { description: "test accuracy per class", fields: ["label", "name", "accuracy", "count"] },
-      confusion: { description: "test confusion matrix (non-zero cells)", fields: ["true_label", "predicted_label", "count"] },
-      predictions: { description: "top-1 prediction per test image", fields: ["id", "label", "predicted"] }
+      metrics: { description: "top1, top5, chosen l2, val top1", fields: probeMetricsFields, metrics: true },
+      per_class: { description: "test accuracy per class", fields: perClassFields },
+      confusion: { description: "test confusion matrix (non-zero cells)", fields: confusionFields },
+      predictions: { description: "top-1 prediction per test image", fields: predictionFields }
     },
     heavy: true,
     run: (ctx) =>

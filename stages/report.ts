@@ -93,13 +93,21 @@ export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<R
       Effect.gen(function* () {
         // Loaded on run, not on declaration: arrow, vega and vega-lite take about a second to import,
         // and a fully cached pipeline run that only declares this stage must not pay for that.
-        const [{ readConfusion, readEmbeddings, readHistory, readKnnMetrics, readMetrics, readPerClass, readPredictions, readSplitSummary }, { buildReport }] =
-          yield* Effect.promise(() => Promise.all([import("../ml/report/artifacts.ts"), import("../ml/report/build-report.ts")]))
-        const read = <A, E>(name: string, reader: (file: string) => Effect.Effect<A, E>) => {
+        // the artifact readers the other stages' outputs are written with, each module by name
+        const [{ readEmbeddings }, { readHistory }, { readKnnMetrics }, { readPredictions }, { readConfusion, readPerClass, readProbeMetrics }, { readImageMetadataEffect }, { buildReport }] =
+          yield* Effect.promise(() => Promise.all([
+            import("../ml/tables/embeddings.ts"), import("../ml/tables/history.ts"), import("../ml/tables/knn-metrics.ts"),
+            import("../ml/tables/predictions.ts"), import("../ml/tables/probe-results.ts"), import("../data/image-table.ts"),
+            import("../ml/report/build-report.ts")
+          ]))
+        const read = <A>(name: string, reader: (file: string) => Effect.Effect<A, { readonly message: string; readonly hint?: string }>) => {
           const input = ctx.inputs[name]
           return input === undefined
             ? Effect.fail(new ReportInputError({ message: `report: input "${name}" was not provided`, hint: "declare the report with reportStage(runs) for the runs the pipeline has" }))
-            : reader(input.path)
+            : reader(input.path).pipe(Effect.mapError((e) => new ReportInputError({
+              message: `report: input "${name}": ${e.message}`,
+              hint: e.hint ?? "rerun the upstream stage; its output does not match the artifact format in docs/ARCHITECTURE.md"
+            })))
         }
         const steps = methods.length + 1
         const artifacts = yield* Effect.forEach(methods, (m, i) =>
@@ -109,7 +117,7 @@ export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<R
               const r = runKey(m.name, seed)
               return Effect.all({
                 seed: Effect.succeed(seed),
-                metrics: read(`metrics:${r}`, readMetrics),
+                metrics: read(`metrics:${r}`, readProbeMetrics),
                 knn: read(`knn_metrics:${r}`, readKnnMetrics),
                 predictions: read(`predictions:${r}`, readPredictions),
                 knnPredictions: read(`knn_predictions:${r}`, readPredictions),
@@ -127,13 +135,13 @@ export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<R
           })
         )
         const splits = {
-          train: yield* read("train", readSplitSummary),
-          val: yield* read("val", readSplitSummary),
-          test: yield* read("test", readSplitSummary)
+          train: yield* read("train", readImageMetadataEffect),
+          val: yield* read("val", readImageMetadataEffect),
+          test: yield* read("test", readImageMetadataEffect)
         }
         for (const m of artifacts)
-          if (m.embeddings.rows !== splits.test.rows)
-            yield* ctx.log(`report: ${m.name} has ${m.embeddings.rows} test embeddings but the test split has ${splits.test.rows} rows`)
+          if (m.embeddings.count !== splits.test.rows)
+            yield* ctx.log(`report: ${m.name} has ${m.embeddings.count} test embeddings but the test split has ${splits.test.rows} rows`)
         yield* ctx.progress(methods.length, steps, "rendering charts")
         const report = yield* buildReport(artifacts, splits, ctx.params)
         yield* write(ctx.outputPath("results"), report.results)

@@ -11,6 +11,7 @@
  * cached; a single table would change its hash and rerun all of it.
  */
 import * as Effect from "effect/Effect"
+import { imageTableFields } from "../data/image-metadata.ts"
 import { defineStage, type OutputSpec } from "../pipeline/stage.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import { SplitConfig } from "../schemas/dataset.ts"
@@ -20,7 +21,7 @@ export const SplitParams = SplitConfig
 const splitOutput = (name: string): OutputSpec => ({
   description: `${name} images (ingest ids kept, input order), per-split class counts in the seed metadata`,
   format: "arrow",
-  fields: ["id", "label", "pixels"]
+  fields: imageTableFields
 })
 
 export const splitStage = defineStage({

@@ -5,8 +5,11 @@
  */
 import * as Effect from "effect/Effect"
 import { makeRng } from "../random.ts"
+import type { EpochRecord } from "../../schemas/artifacts.ts"
+import type { EmbeddingTable } from "../tables/embeddings.ts"
+import type { KnnMetrics } from "../tables/knn-metrics.ts"
 import type { Predictions } from "../tables/predictions.ts"
-import type { ClassAccuracy, ConfusionCell, Embeddings, EpochRecord, KnnMetrics, ProbeMetrics } from "./artifacts.ts"
+import type { ClassAccuracy, ConfusionCell, ProbeMetrics } from "../tables/probe-results.ts"
 import { confusionSpec, lossCurvesSpec, projectionSpec, top1AcrossSeedsSpec } from "./charts.ts"
 import { reportHtml, type ChartFigure, type ReportSection } from "./html.ts"
 import { reportMarkdown, type DatasetSplits } from "./markdown.ts"
@@ -35,7 +38,7 @@ export interface MethodArtifacts {
   /** Per-class accuracy, confusion and test embeddings of the first run (the charts show one seed). */
   readonly perClass: ReadonlyArray<ClassAccuracy>
   readonly confusion: ReadonlyArray<ConfusionCell>
-  readonly embeddings: Embeddings
+  readonly embeddings: EmbeddingTable
 }
 
 export interface ReportOptions {
@@ -109,7 +112,7 @@ const chartSections = (
       title: "Test embeddings in 2-D",
       note: `PCA of a seeded subsample of at most ${options.projectionPoints} test rows per method (its first training seed), colored by true class.`,
       figures: yield* Effect.forEach(ordered, (m) => {
-        const rows = subsampleRows(m.embeddings.rows, options.projectionPoints, rng.fork("rows"))
+        const rows = subsampleRows(m.embeddings.count, options.projectionPoints, rng.fork("rows"))
         const projection = projectEmbeddings(m.embeddings, rows, rng.fork(`pca/${m.name}`))
         return figure(chartId("projection", m.name), `${m.name}: ${m.embeddings.dim}-dimensional embeddings.`, projectionSpec(m.name, projection, classNames))
       })

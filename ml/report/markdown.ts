@@ -4,7 +4,16 @@
  * (per seed, Holm-adjusted) against the baselines and between SSL methods, the training cost, and the
  * dataset and split the numbers come from.
  */
-import type { ClassAccuracy, SplitSummary } from "./artifacts.ts"
+import type { ClassAccuracy } from "../tables/probe-results.ts"
+
+/** What the report shows of a split: part of its images artifact's metadata (data/image-metadata.ts). */
+export interface SplitSummary {
+  readonly source: string
+  readonly shape: ReadonlyArray<number>
+  readonly classNames: ReadonlyArray<string>
+  readonly rows: number
+  readonly classCounts: ReadonlyArray<number>
+}
 import type { SeedSpread } from "./interval.ts"
 import {
   evaluationLabel,

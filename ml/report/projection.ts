@@ -3,7 +3,10 @@
  * leading principal components (power iteration on the covariance, deflated, signs fixed).
  */
 import { permutation, type Rng } from "../random.ts"
-import type { Embeddings } from "./artifacts.ts"
+import type { EmbeddingTable } from "../tables/embeddings.ts"
+
+/** The part of an embeddings artifact a projection reads. */
+export type ProjectionInput = Pick<EmbeddingTable, "ids" | "labels" | "values" | "count" | "dim">
 
 export interface ProjectedPoint {
   readonly id: number
@@ -100,7 +103,7 @@ const fixSign = (v: Float64Array): Float64Array => {
 }
 
 /** PCA of the chosen rows of `embeddings` onto two axes. */
-export const projectEmbeddings = (embeddings: Embeddings, rows: Uint32Array, rng: Rng): Projection => {
+export const projectEmbeddings = (embeddings: ProjectionInput, rows: Uint32Array, rng: Rng): Projection => {
   const { dim: d } = embeddings
   const n = rows.length
   const x = new Float64Array(n * d)

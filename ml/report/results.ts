@@ -4,7 +4,9 @@
  * method or baseline) so that baselines are never mistaken for methods. Plus one row per seed.
  * Free of Arrow so that stage declarations can import it cheaply.
  */
-import type { EpochRecord, KnnMetrics, ProbeMetrics } from "./artifacts.ts"
+import type { EpochRecord } from "../../schemas/artifacts.ts"
+import type { KnnMetrics } from "../tables/knn-metrics.ts"
+import type { ProbeMetrics } from "../tables/probe-results.ts"
 import { seedSpread, type SeedSpread } from "./interval.ts"
 
 /** Kinds that are reference points, not self-supervised methods, and what each one stands for. */
@@ -70,7 +72,7 @@ export const resultRow = (
     knnTop5: mean(runs.map((r) => r.knn.top5)),
     wallSeconds: mean(epochs.map((h) => h.reduce((sum, e) => sum + e.seconds, 0))),
     epochs: epochs[0]?.length ?? 0,
-    imagesPerS: trained.length === 0 ? null : mean(trained.flatMap((h) => h.map((e) => e.imagesPerS))),
+    imagesPerS: trained.length === 0 ? null : mean(trained.flatMap((h) => h.map((e) => e.imagesPerSecond))),
     embeddingDim
   }
 }

@@ -2,6 +2,8 @@
 import { RecordBatch, Schema as ArrowSchema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data as ArrowData } from "apache-arrow"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import * as fsp from "node:fs/promises"
 
 export class ArtifactIoError extends Data.TaggedError("ArtifactIoError")<{
@@ -25,8 +27,19 @@ export const writeArrowFile = (path: string, table: Table): Effect.Effect<void, 
     catch: (e) => new ArtifactIoError({ path, message: `cannot write ${path}: ${String(e)}` })
   })
 
-/** Reads an Arrow IPC file and checks its `seed.kind` metadata. */
-export const readArrowFile = (path: string, kind: string): Effect.Effect<{ table: Table; metadata: Record<string, unknown> }, ArtifactIoError> =>
+/** An artifact's declaration: its columns in order and the Schema of its `seed` metadata (schemas/artifacts.ts). */
+export interface ArtifactKind<M extends { readonly kind: string }> {
+  /** The `kind` its metadata records. */
+  readonly kind: M["kind"]
+  readonly fields: ReadonlyArray<string>
+  readonly metadata: Schema.Schema<M, any>
+}
+
+/** Reads an Arrow IPC file of one artifact kind: its columns must be there and its `seed` metadata must decode. */
+export const readArrowFile = <M extends { readonly kind: string }>(
+  path: string,
+  artifact: ArtifactKind<M>
+): Effect.Effect<{ table: Table; metadata: M }, ArtifactIoError> =>
   Effect.gen(function* () {
     const bytes = yield* Effect.tryPromise({
       try: () => fsp.readFile(path),
@@ -36,15 +49,39 @@ export const readArrowFile = (path: string, kind: string): Effect.Effect<{ table
       try: () => tableFromIPC(bytes),
       catch: (e) => new ArtifactIoError({ path, message: `${path} is not an Arrow IPC file: ${String(e)}` })
     })
-    const raw = table.schema.metadata.get("seed")
-    const metadata = raw === undefined ? undefined : (JSON.parse(raw) as Record<string, unknown>)
-    if (metadata?.kind !== kind) {
-      return yield* Effect.fail(
-        new ArtifactIoError({ path, message: `${path} is not a "${kind}" table (seed metadata kind: ${String(metadata?.kind)})`, hint: "check the stage wiring" })
-      )
+    const raw = yield* Effect.try({
+      try: () => JSON.parse(table.schema.metadata.get("seed") ?? "null") as unknown,
+      catch: () => new ArtifactIoError({ path, message: `${path}: its seed metadata is not JSON`, hint: "rerun the stage that wrote it" })
+    })
+    const kind = (raw as { kind?: unknown } | null)?.kind
+    if (kind !== artifact.kind) {
+      return yield* new ArtifactIoError({ path, message: `${path} is not a "${artifact.kind}" table (seed metadata kind: ${String(kind)})`, hint: "check the stage wiring" })
     }
+    const missing = artifact.fields.filter((name) => table.getChild(name) === null)
+    if (missing.length > 0) {
+      return yield* new ArtifactIoError({ path, message: `${path}: missing column(s) ${missing.join(", ")}`, hint: "rerun the stage that wrote it" })
+    }
+    const metadata = yield* Schema.decodeUnknown(artifact.metadata)(raw).pipe(
+      Effect.mapError((e) =>
+        new ArtifactIoError({
+          path,
+          message: `${path}: unexpected seed metadata:\n${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+          hint: "check the stage wiring, or rerun the stage that wrote it"
+        })
+      )
+    )
     return { table, metadata }
   })
+
+/** A one-row table's columns as numbers (metrics tables), failing unless there is exactly one row. */
+export const singleRow = (path: string, table: Table, fields: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<number>, ArtifactIoError> =>
+  table.numRows === 1
+    ? Effect.succeed(fields.map((name) => Number(table.getChild(name)!.get(0))))
+    : Effect.fail(new ArtifactIoError({ path, message: `${path}: expected one metrics row, found ${table.numRows}`, hint: "rerun the stage that wrote it" }))
+
+/** A column as plain numbers (Int32, Uint8, Float64 columns of the small tables). */
+export const numberColumn = (table: Table, name: string): ReadonlyArray<number> =>
+  Array.from(table.getChild(name)!.toArray() as ArrayLike<number | bigint>, Number)
 
 /** The values of a primitive column as one typed array (concatenating chunks only when there are several). */
 export const columnValues = <T extends Int32Array | Uint8Array | Float64Array | Float32Array>(

@@ -1,14 +1,15 @@
-/** The training-history artifact: `epoch` Int32, `loss`, `seconds`, `images_per_s` Float64. */
+/** The training-history artifact: `epoch` Int32, `loss`, `seconds`, `images_per_s` Float64, one row per epoch. */
 import { Field, Float64, Int32, Schema as ArrowSchema } from "apache-arrow"
 import * as Effect from "effect/Effect"
-import type { EpochRecord } from "../train-loop.ts"
-import { ArtifactIoError, readArrowFile, seedMetadata, tableOf, writeArrowFile } from "./arrow-file.ts"
+import { historyFields, HistoryMetadata, type EpochRecord } from "../../schemas/artifacts.ts"
+import { ArtifactIoError, numberColumn, readArrowFile, seedMetadata, tableOf, writeArrowFile } from "./arrow-file.ts"
 import { float64Column, int32Column } from "./columns.ts"
 
-export const historyFields = ["epoch", "loss", "seconds", "images_per_s"] as const
+const historyArtifact = { kind: "history" as const, fields: historyFields, metadata: HistoryMetadata }
 
-export const writeHistory = (path: string, history: ReadonlyArray<EpochRecord>, method: string): Effect.Effect<void, ArtifactIoError> =>
+export const writeHistory = (path: string, epochs: ReadonlyArray<EpochRecord>, method: string): Effect.Effect<void, ArtifactIoError> =>
   Effect.suspend(() => {
+    const metadata: typeof HistoryMetadata.Encoded = { kind: "history", method }
     const schema = new ArrowSchema(
       [
         new Field("epoch", new Int32(), false),
@@ -16,25 +17,22 @@ export const writeHistory = (path: string, history: ReadonlyArray<EpochRecord>, 
         new Field("seconds", new Float64(), false),
         new Field("images_per_s", new Float64(), false)
       ],
-      seedMetadata({ kind: "history", method })
+      seedMetadata(metadata)
     )
     return writeArrowFile(
       path,
-      tableOf(schema, history.length, [
-        int32Column(history.map((h) => h.epoch)),
-        float64Column(history.map((h) => h.loss)),
-        float64Column(history.map((h) => h.seconds)),
-        float64Column(history.map((h) => h.imagesPerSecond))
+      tableOf(schema, epochs.length, [
+        int32Column(epochs.map((h) => h.epoch)),
+        float64Column(epochs.map((h) => h.loss)),
+        float64Column(epochs.map((h) => h.seconds)),
+        float64Column(epochs.map((h) => h.imagesPerSecond))
       ])
     )
   })
 
+/** One record per epoch (none for the kinds that do not train). */
 export const readHistory = (path: string): Effect.Effect<ReadonlyArray<EpochRecord>, ArtifactIoError> =>
-  Effect.map(readArrowFile(path, "history"), ({ table }) =>
-    table.toArray().map((row) => ({
-      epoch: Number(row.epoch),
-      loss: Number(row.loss),
-      seconds: Number(row.seconds),
-      imagesPerSecond: Number(row.images_per_s)
-    }))
-  )
+  Effect.map(readArrowFile(path, historyArtifact), ({ table }) => {
+    const [epoch, loss, seconds, imagesPerSecond] = historyFields.map((name) => numberColumn(table, name))
+    return epoch.map((e, i) => ({ epoch: e, loss: loss[i], seconds: seconds[i], imagesPerSecond: imagesPerSecond[i] }))
+  })

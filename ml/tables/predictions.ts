@@ -1,16 +1,14 @@
 /**
  * The probe's `predictions` artifact: `id` Int32, `label` Uint8, `predicted` Uint8, one row per test
  * image in test-set order, so the report can pair two methods image by image.
- *
- * Not re-exported from `./index.ts`: that barrel is in the pretrain stage's code closure, and only
- * the probe and the report need this table.
  */
 import { Field, Int32, Schema as ArrowSchema, Uint8 } from "apache-arrow"
 import * as Effect from "effect/Effect"
+import { predictionFields, PredictionsMetadata } from "../../schemas/artifacts.ts"
 import { ArtifactIoError, columnValues, readArrowFile, seedMetadata, tableOf, writeArrowFile } from "./arrow-file.ts"
 import { int32Column, uint8Column } from "./columns.ts"
 
-export const predictionFields = ["id", "label", "predicted"] as const
+const predictionsArtifact = { kind: "predictions" as const, fields: predictionFields, metadata: PredictionsMetadata }
 
 /** Row i is test image `ids[i]`, its true `labels[i]` and the probe's top-1 class `predicted[i]`. */
 export interface Predictions {
@@ -32,22 +30,18 @@ export const writePredictions = (path: string, rows: Predictions, method: string
     }
     const schema = new ArrowSchema(
       [new Field("id", new Int32(), false), new Field("label", new Uint8(), false), new Field("predicted", new Uint8(), false)],
-      seedMetadata({ kind: "predictions", method, rows: count })
+      seedMetadata({ kind: "predictions", method, rows: count } satisfies typeof PredictionsMetadata.Encoded)
     )
     return writeArrowFile(path, tableOf(schema, count, [int32Column(rows.ids), uint8Column(rows.labels), uint8Column(rows.predicted)]))
   })
 
 export const readPredictions = (path: string): Effect.Effect<Predictions & { readonly method: string }, ArtifactIoError> =>
   Effect.gen(function* () {
-    const { table, metadata } = yield* readArrowFile(path, "predictions")
-    const missing = predictionFields.filter((name) => table.getChild(name) === null)
-    if (missing.length > 0) {
-      return yield* Effect.fail(new ArtifactIoError({ path, message: `${path}: missing column(s) ${missing.join(", ")}`, hint: "rerun the probe stage" }))
-    }
+    const { table, metadata } = yield* readArrowFile(path, predictionsArtifact)
     return {
       ids: columnValues(table, "id", (n) => new Int32Array(n)),
       labels: columnValues(table, "label", (n) => new Uint8Array(n)),
       predicted: columnValues(table, "predicted", (n) => new Uint8Array(n)),
-      method: String(metadata.method)
+      method: metadata.method
     }
   })

@@ -2,6 +2,7 @@
 import { Field, Schema as ArrowSchema, Utf8 } from "apache-arrow"
 import * as Effect from "effect/Effect"
 import type { ParamSet } from "../weights.ts"
+import { weightFields, WeightsMetadata } from "../../schemas/artifacts.ts"
 import { ArtifactIoError, readArrowFile, seedMetadata, tableOf, writeArrowFile } from "./arrow-file.ts"
 import { listColumn, listField, utf8Column } from "./columns.ts"
 
@@ -11,7 +12,7 @@ export interface NamedWeights {
   readonly values: Float32Array
 }
 
-export const weightFields = ["name", "shape", "values"] as const
+const weightsArtifact = { kind: "weights" as const, fields: weightFields, metadata: WeightsMetadata }
 
 /** Snapshot of a parameter set's values, in order. */
 export const snapshotParams = (params: ParamSet): ReadonlyArray<NamedWeights> =>
@@ -26,7 +27,7 @@ export const writeWeights = (
   Effect.suspend(() => {
     const schema = new ArrowSchema(
       [new Field("name", new Utf8(), false), listField("shape", "int32"), listField("values", "float32")],
-      seedMetadata({ kind: "weights", ...metadata })
+      seedMetadata({ kind: "weights", ...metadata } satisfies typeof WeightsMetadata.Encoded)
     )
     return writeArrowFile(
       path,
@@ -39,7 +40,7 @@ export const writeWeights = (
   })
 
 export const readWeights = (path: string): Effect.Effect<ReadonlyArray<NamedWeights>, ArtifactIoError> =>
-  Effect.map(readArrowFile(path, "weights"), ({ table }) =>
+  Effect.map(readArrowFile(path, weightsArtifact), ({ table }) =>
     table.toArray().map((row) => ({
       name: String(row.name),
       shape: Array.from(row.shape.toArray() as Int32Array),

@@ -3,7 +3,10 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { tableFromIPC } from "apache-arrow"
 import { describe, expect, it } from "vitest"
-import { readEmbeddings, readHistory, readWeights, writeEmbeddings, writeHistory, writeProbeResult, writeWeights } from "../../ml/tables/index.ts"
+import { readEmbeddings, writeEmbeddings } from "../../ml/tables/embeddings.ts"
+import { readHistory, writeHistory } from "../../ml/tables/history.ts"
+import { writeProbeResult } from "../../ml/tables/probe-results.ts"
+import { readWeights, writeWeights } from "../../ml/tables/weights.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 
 const dir = sharedTempDir("seed-tables-")

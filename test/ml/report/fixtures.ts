@@ -69,7 +69,7 @@ const embeddingTable = (method: string, rows: number, dim: number, rng: ReturnTy
   const embedding = Arrow.makeVector(Arrow.makeData({ type, length: rows, child }))
   return table(
     { id: Arrow.makeVector(Int32Array.from({ length: rows }, (_, i) => 1000 + i)), label: Arrow.makeVector(labels), embedding },
-    { kind: "embeddings", method, dim, rows }
+    { kind: "embeddings", method, dim, rows, classNames }
   )
 }
 
@@ -87,11 +87,11 @@ const probeTables = (method: string, top1: number, rng: ReturnType<typeof makeRn
   return {
     knnMetrics: table(
       { top1: Arrow.makeVector(Float64Array.of(top1 - 0.02)), top5: Arrow.makeVector(Float64Array.of(Math.min(1, top1 + 0.08))), k: Arrow.makeVector(Int32Array.of(20)), val_top1: Arrow.makeVector(Float64Array.of(top1 - 0.03)) },
-      { kind: "knn-metrics", method }
+      { kind: "knn-metrics", method, methodKind: method, temperature: 0.07, grid: [{ k: 20, valTop1: top1 - 0.03 }] }
     ),
     metrics: table(
       { top1: Arrow.makeVector(Float64Array.of(top1)), top5: Arrow.makeVector(Float64Array.of(Math.min(1, top1 + 0.1))), l2: Arrow.makeVector(Float64Array.of(1e-3)), val_top1: Arrow.makeVector(Float64Array.of(top1 - 0.01)) },
-      { kind: "probe-metrics", method }
+      { kind: "probe-metrics", method, methodKind: method, grid: [{ l2: 1e-3, valTop1: top1 - 0.01 }] }
     ),
     perClass: table(
       {
@@ -100,11 +100,11 @@ const probeTables = (method: string, top1: number, rng: ReturnType<typeof makeRn
         accuracy: Arrow.makeVector(Float64Array.from(correct, (c) => c / perClassCount)),
         count: Arrow.makeVector(Int32Array.from(classNames, () => perClassCount))
       },
-      { kind: "per-class", method }
+      { kind: "probe-per-class", method }
     ),
     confusion: table(
       { true_label: Arrow.makeVector(Uint8Array.from(trueLabel)), predicted_label: Arrow.makeVector(Uint8Array.from(predicted)), count: Arrow.makeVector(Int32Array.from(counts)) },
-      { kind: "confusion", method }
+      { kind: "probe-confusion", method, classCount: classNames.length }
     )
   }
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { readEmbeddings, readHistory, readKnnMetrics, readMetrics, readPerClass, readPredictions, readSplitSummary } from "../../../ml/report/artifacts.ts"
+import { readImageMetadataEffect as readSplitSummary } from "../../../data/image-table.ts"
+import { readEmbeddings } from "../../../ml/tables/embeddings.ts"
+import { readHistory } from "../../../ml/tables/history.ts"
+import { readKnnMetrics } from "../../../ml/tables/knn-metrics.ts"
+import { readPredictions } from "../../../ml/tables/predictions.ts"
+import { readPerClass, readProbeMetrics as readMetrics } from "../../../ml/tables/probe-results.ts"
 import { seedSpread } from "../../../ml/report/interval.ts"
 import {
   accuracyCell,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest"
 import { makeRng } from "../../../ml/random.ts"
-import type { Embeddings } from "../../../ml/report/artifacts.ts"
+import type { ProjectionInput } from "../../../ml/report/projection.ts"
 import { projectEmbeddings, subsampleRows } from "../../../ml/report/projection.ts"
 
 /** Points spread 10x along axis 2, 3x along axis 0, little elsewhere: PCA must find axes 2 then 0. */
-const anisotropic = (rows: number, dim: number): Embeddings => {
+const anisotropic = (rows: number, dim: number): ProjectionInput => {
   const rng = makeRng("anisotropic")
   const values = new Float32Array(rows * dim)
   for (let i = 0; i < rows; i++) {
@@ -12,7 +12,7 @@ const anisotropic = (rows: number, dim: number): Embeddings => {
     values[i * dim + 2] += 10 * rng.normal()
     values[i * dim] += 3 * rng.normal()
   }
-  return { ids: Int32Array.from({ length: rows }, (_, i) => i), labels: new Uint8Array(rows), values, rows, dim }
+  return { ids: Int32Array.from({ length: rows }, (_, i) => i), labels: new Uint8Array(rows), values, count: rows, dim }
 }
 
 describe("projection", () => {
@@ -28,7 +28,7 @@ describe("projection", () => {
 
   it("finds the two directions of largest variance, with a fixed sign", () => {
     const embeddings = anisotropic(1003, 12)
-    const rows = subsampleRows(embeddings.rows, 1003, makeRng(1))
+    const rows = subsampleRows(embeddings.count, 1003, makeRng(1))
     const p = projectEmbeddings(embeddings, rows, makeRng(1))
     // Projection onto axis 2 (up to centering) equals the x coordinate.
     const meanOf = (j: number) => Array.from(rows).reduce((s, r) => s + embeddings.values[r * 12 + j], 0) / rows.length
@@ -54,7 +54,7 @@ describe("projection", () => {
 
   it("handles constant embeddings without NaN", () => {
     const rows = 20
-    const flat: Embeddings = { ids: new Int32Array(rows), labels: new Uint8Array(rows), values: new Float32Array(rows * 4).fill(1), rows, dim: 4 }
+    const flat: ProjectionInput = { ids: new Int32Array(rows), labels: new Uint8Array(rows), values: new Float32Array(rows * 4).fill(1), count: rows, dim: 4 }
     const p = projectEmbeddings(flat, subsampleRows(rows, 100, makeRng(1)), makeRng(1))
     expect(p.points.every((pt) => pt.x === 0 && pt.y === 0)).toBe(true)
     expect(p.explained).toEqual([0, 0])
