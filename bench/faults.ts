@@ -16,7 +16,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { makeRng } from "../ml/random.ts"
+import { makeRng } from "../data/random.ts"
 import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
 import { objectCount, storeProblems } from "../test/support/store-integrity.ts"
 

@@ -4,7 +4,7 @@
  * by rank in input order, go where (a seeded permutation per class). The plan depends only on
  * the class counts, the ratios and the seed, so it is computed before any pixel is read.
  */
-import { makeRng, permutation } from "../ml/random.ts"
+import { makeRng, permutation } from "./random.ts"
 import { splitRatioProblem } from "../schemas/dataset.ts"
 import { InvalidSplit } from "./errors.ts"
 

@@ -9,7 +9,7 @@
  * noise is added with an explicit clamp. Every float operation and random draw happens in the
  * same order as the first version, so the bytes are unchanged (a test pins their hash).
  */
-import { makeRng, type Rng } from "../ml/random.ts"
+import { makeRng, type Rng } from "./random.ts"
 import { syntheticShapes } from "./synthetic-shapes.ts"
 
 export const syntheticClassCount = syntheticShapes.length

@@ -5,7 +5,7 @@
  */
 import type { AugmentConfig } from "../schemas/methods.ts"
 import type { ImageShape } from "./encoder.ts"
-import type { Rng } from "./random.ts"
+import type { Rng } from "../data/random.ts"
 
 /** Copies the selected images into a float batch [n, h, w, c] scaled to [0, 1]. */
 export const gatherImages = (

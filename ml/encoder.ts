@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { blockAt, blockSides, encoderStrides } from "../schemas/encoder-geometry.ts"
 import type { EncoderConfig } from "../schemas/methods.ts"
-import type { Rng } from "./random.ts"
+import type { Rng } from "../data/random.ts"
 import { addDense, dense, heNormal, param, zeros, type ParamSet } from "./weights.ts"
 
 export type ImageShape = readonly [height: number, width: number, channels: number]

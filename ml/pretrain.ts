@@ -9,7 +9,7 @@ import type { AugmentConfig, EncoderConfig, RandomEncoderBaseline, TrainedMethod
 import { embedFrozen, rawPixelEmbeddings, type EncoderMutated, type Embeddings } from "./embed.ts"
 import { makeEncoder } from "./encoder.ts"
 import { makeMethod } from "./methods/registry.ts"
-import { makeRng } from "./random.ts"
+import { makeRng } from "../data/random.ts"
 import { snapshotParams, type NamedWeights } from "./tables/weights.ts"
 import type { ArtifactIoError } from "./tables/arrow-file.ts"
 import type { EpochRecord } from "../schemas/artifacts.ts"

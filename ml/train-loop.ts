@@ -15,7 +15,7 @@ import type { ArtifactIoError } from "./tables/arrow-file.ts"
 import { captureTrainingState, loadCheckpoint, restoreTrainingState, saveCheckpoint } from "./checkpoint.ts"
 import type { Encoder } from "./encoder.ts"
 import type { TrainableMethod } from "./methods/method.ts"
-import { permutation, type Rng } from "./random.ts"
+import { permutation, type Rng } from "../data/random.ts"
 
 /** The loss became NaN/Infinity or blew up: the stage stops and writes nothing. */
 export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{

@@ -3,7 +3,7 @@
  * so every method's init is reproducible from the config seed.
  */
 import * as tf from "@tensorflow/tfjs-core"
-import type { Rng } from "./random.ts"
+import type { Rng } from "../data/random.ts"
 
 /** Parameters by name, in creation order (the order weights are saved in). */
 export type ParamSet = Map<string, tf.Variable>

@@ -7,9 +7,9 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { defineStage, type OutputRef, type StageDefinition } from "../pipeline/stage.ts"
-import type { MethodArtifacts } from "../ml/report/build-report.ts"
-import { ReportInputError, ReportWriteError } from "../ml/report/errors.ts"
-import { resultFields } from "../ml/report/results.ts"
+import type { MethodArtifacts } from "../report/build-report.ts"
+import { ReportInputError, ReportWriteError } from "../report/errors.ts"
+import { resultFields } from "../report/results.ts"
 import { ProjectionPoints, type SeedConfig } from "../schemas/config.ts"
 import { runKey } from "./seeded-runs.ts"
 
@@ -98,7 +98,7 @@ export const reportStage = (runs: ReadonlyArray<ReportedRun>): StageDefinition<R
           yield* Effect.promise(() => Promise.all([
             import("../ml/tables/embeddings.ts"), import("../ml/tables/history.ts"), import("../ml/tables/knn-metrics.ts"),
             import("../ml/tables/predictions.ts"), import("../ml/tables/probe-results.ts"), import("../data/image-table.ts"),
-            import("../ml/report/build-report.ts")
+            import("../report/build-report.ts")
           ]))
         const read = <A>(name: string, reader: (file: string) => Effect.Effect<A, { readonly message: string; readonly hint?: string }>) => {
           const input = ctx.inputs[name]

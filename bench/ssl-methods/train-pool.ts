@@ -12,7 +12,7 @@ import type { ImageSet } from "../../data/image-set.ts"
 import { ingestDataset } from "../../data/ingest.ts"
 import { readImageTable } from "../../data/image-table.ts"
 import { splitImageTable } from "../../data/split-table.ts"
-import { makeRng, permutation } from "../../ml/random.ts"
+import { makeRng, permutation } from "../../data/random.ts"
 import type { SeedConfig } from "../../schemas/config.ts"
 
 /** Rows `rows` of `set`, in that order. */

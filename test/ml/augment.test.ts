@@ -1,7 +1,7 @@
 import * as Schema from "effect/Schema"
 import { describe, expect, it } from "vitest"
 import { augmentImages, drawAugment, gatherImages, renderView } from "../../ml/augment.ts"
-import { makeRng } from "../../ml/random.ts"
+import { makeRng } from "../../data/random.ts"
 import { AugmentConfig } from "../../schemas/methods.ts"
 import { strokeImages } from "./fixtures.ts"
 

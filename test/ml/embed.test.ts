@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { embedFrozen, embedImages, hashParams, rawPixelEmbeddings } from "../../ml/embed.ts"
 import { makeEncoder } from "../../ml/encoder.ts"
-import { makeRng } from "../../ml/random.ts"
+import { makeRng } from "../../data/random.ts"
 import { disposeParams } from "../../ml/weights.ts"
 import { strokeImages, useCpu } from "./fixtures.ts"
 

@@ -4,7 +4,7 @@
  */
 import type { ImageSet } from "../../data/image-set.ts"
 import { selectBackend } from "../../ml/backend.ts"
-import { makeRng } from "../../ml/random.ts"
+import { makeRng } from "../../data/random.ts"
 
 /** The cpu backend with tfjs-core's gradients registered (what selectBackend("cpu") does for the stages). */
 export const useCpu = async (): Promise<void> => {

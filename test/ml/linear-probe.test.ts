@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { minimizeLbfgs } from "../../ml/lbfgs.ts"
 import { linearProbe, type LabelledEmbeddings } from "../../ml/linear-probe.ts"
-import { makeRng } from "../../ml/random.ts"
+import { makeRng } from "../../data/random.ts"
 import { useCpu } from "./fixtures.ts"
 
 beforeAll(useCpu)

@@ -4,7 +4,7 @@ import { ntXentLoss } from "../../ml/methods/contrastive.ts"
 import { jsdMiEstimate, jsdMiFromCodes, pairScores, poolLocalMap } from "../../ml/methods/infomax.ts"
 import { reconstructionLoss } from "../../ml/methods/autoencoder.ts"
 import { crossEntropy } from "../../ml/methods/supervised.ts"
-import { makeRng } from "../../ml/random.ts"
+import { makeRng } from "../../data/random.ts"
 import { useCpu } from "./fixtures.ts"
 
 beforeAll(useCpu)

@@ -15,7 +15,7 @@ import { repoRoot } from "../pipeline/fixture-sources.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 
 const copy = sharedTempDir("seed-code-keys-")
-for (const folder of ["pipeline", "stages", "ml", "data", "schemas"]) fs.cpSync(path.join(repoRoot, folder), path.join(copy, folder), { recursive: true })
+for (const folder of ["pipeline", "stages", "report", "ml", "data", "schemas"]) fs.cpSync(path.join(repoRoot, folder), path.join(copy, folder), { recursive: true })
 for (const file of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(repoRoot, file), path.join(copy, file))
 fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"))
 

@@ -4,9 +4,9 @@
  * method or baseline) so that baselines are never mistaken for methods. Plus one row per seed.
  * Free of Arrow so that stage declarations can import it cheaply.
  */
-import type { EpochRecord } from "../../schemas/artifacts.ts"
-import type { KnnMetrics } from "../tables/knn-metrics.ts"
-import type { ProbeMetrics } from "../tables/probe-results.ts"
+import type { EpochRecord } from "../schemas/artifacts.ts"
+import type { KnnMetrics } from "../ml/tables/knn-metrics.ts"
+import type { ProbeMetrics } from "../ml/tables/probe-results.ts"
 import { seedSpread, type SeedSpread } from "./interval.ts"
 
 /** Kinds that are reference points, not self-supervised methods, and what each one stands for. */

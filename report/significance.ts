@@ -4,7 +4,7 @@
  * coin flip. Log-space sums, so a 70,000-image split neither underflows nor takes long.
  */
 import * as Effect from "effect/Effect"
-import type { Predictions } from "../tables/predictions.ts"
+import type { Predictions } from "../ml/tables/predictions.ts"
 import { ReportInputError } from "./errors.ts"
 
 export interface McNemarTest {

@@ -4,12 +4,12 @@
  * Pure apart from chart rendering; no clock, no I/O.
  */
 import * as Effect from "effect/Effect"
-import { makeRng } from "../random.ts"
-import type { EpochRecord } from "../../schemas/artifacts.ts"
-import type { EmbeddingTable } from "../tables/embeddings.ts"
-import type { KnnMetrics } from "../tables/knn-metrics.ts"
-import type { Predictions } from "../tables/predictions.ts"
-import type { ClassAccuracy, ConfusionCell, ProbeMetrics } from "../tables/probe-results.ts"
+import { makeRng } from "../data/random.ts"
+import type { EpochRecord } from "../schemas/artifacts.ts"
+import type { EmbeddingTable } from "../ml/tables/embeddings.ts"
+import type { KnnMetrics } from "../ml/tables/knn-metrics.ts"
+import type { Predictions } from "../ml/tables/predictions.ts"
+import type { ClassAccuracy, ConfusionCell, ProbeMetrics } from "../ml/tables/probe-results.ts"
 import { confusionSpec, lossCurvesSpec, projectionSpec, top1AcrossSeedsSpec } from "./charts.ts"
 import { reportHtml, type ChartFigure, type ReportSection } from "./html.ts"
 import { reportMarkdown, type DatasetSplits } from "./markdown.ts"

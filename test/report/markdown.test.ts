@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { readImageMetadataEffect as readSplitSummary } from "../../../data/image-table.ts"
-import { readEmbeddings } from "../../../ml/tables/embeddings.ts"
-import { readHistory } from "../../../ml/tables/history.ts"
-import { readKnnMetrics } from "../../../ml/tables/knn-metrics.ts"
-import { readPredictions } from "../../../ml/tables/predictions.ts"
-import { readPerClass, readProbeMetrics as readMetrics } from "../../../ml/tables/probe-results.ts"
-import { seedSpread } from "../../../ml/report/interval.ts"
+import { readImageMetadataEffect as readSplitSummary } from "../../data/image-table.ts"
+import { readEmbeddings } from "../../ml/tables/embeddings.ts"
+import { readHistory } from "../../ml/tables/history.ts"
+import { readKnnMetrics } from "../../ml/tables/knn-metrics.ts"
+import { readPredictions } from "../../ml/tables/predictions.ts"
+import { readPerClass, readProbeMetrics as readMetrics } from "../../ml/tables/probe-results.ts"
+import { seedSpread } from "../../report/interval.ts"
 import {
   accuracyCell,
   baselinesTable,
@@ -20,11 +20,11 @@ import {
   perSeedTable,
   rankingSummary,
   reportMarkdown
-} from "../../../ml/report/markdown.ts"
-import { pairedComparisons, type PairedComparison } from "../../../ml/report/paired-comparisons.ts"
-import { orderRows, resultRow, type ResultRow, type SeedRow } from "../../../ml/report/results.ts"
-import { runKey } from "../../../stages/seeded-runs.ts"
-import { sharedTempDir } from "../../support/temp-dir.ts"
+} from "../../report/markdown.ts"
+import { pairedComparisons, type PairedComparison } from "../../report/paired-comparisons.ts"
+import { orderRows, resultRow, type ResultRow, type SeedRow } from "../../report/results.ts"
+import { runKey } from "../../stages/seeded-runs.ts"
+import { sharedTempDir } from "../support/temp-dir.ts"
 import { fixtureMethods, fixtureRuns, writeReportFixtures } from "./fixtures.ts"
 
 const dir = sharedTempDir("report-md-")

@@ -50,7 +50,7 @@ export const renderSvg = (spec: TopLevelSpec, name: string): Effect.Effect<strin
     Effect.try({
       try: () =>
         new vega.View(vega.parse(compile(spec).spec), { renderer: "none", loader: offlineLoader(), logger: collectingLogger(errors) }),
-      catch: (e) => new ChartRenderError({ message: `cannot compile chart "${name}": ${String(e)}`, hint: "check the vega-lite spec in ml/report/charts.ts" })
+      catch: (e) => new ChartRenderError({ message: `cannot compile chart "${name}": ${String(e)}`, hint: "check the vega-lite spec in report/charts.ts" })
     }),
     (view) =>
       Effect.tryPromise({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { makeRng } from "../../../ml/random.ts"
-import type { ProjectionInput } from "../../../ml/report/projection.ts"
-import { projectEmbeddings, subsampleRows } from "../../../ml/report/projection.ts"
+import { makeRng } from "../../data/random.ts"
+import type { ProjectionInput } from "../../report/projection.ts"
+import { projectEmbeddings, subsampleRows } from "../../report/projection.ts"
 
 /** Points spread 10x along axis 2, 3x along axis 0, little elsewhere: PCA must find axes 2 then 0. */
 const anisotropic = (rows: number, dim: number): ProjectionInput => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { isSignificantLead, pairRuns, pairedComparisons, worstAdjustedP } from "../../../ml/report/paired-comparisons.ts"
-import { exactMcNemarPValue, formatPValue, holmAdjusted, pairedMcNemar, type MethodPredictions } from "../../../ml/report/significance.ts"
+import { isSignificantLead, pairRuns, pairedComparisons, worstAdjustedP } from "../../report/paired-comparisons.ts"
+import { exactMcNemarPValue, formatPValue, holmAdjusted, pairedMcNemar, type MethodPredictions } from "../../report/significance.ts"
 
 /** P(X <= k), X ~ Binomial(n, 1/2), summed term by term: fine in doubles for small n. */
 const directLowerTail = (n: number, k: number): number => {

@@ -2,8 +2,8 @@
  * A deterministic 2-D view of embeddings: a seeded subsample of rows, projected onto the two
  * leading principal components (power iteration on the covariance, deflated, signs fixed).
  */
-import { permutation, type Rng } from "../random.ts"
-import type { EmbeddingTable } from "../tables/embeddings.ts"
+import { permutation, type Rng } from "../data/random.ts"
+import type { EmbeddingTable } from "../ml/tables/embeddings.ts"
 
 /** The part of an embeddings artifact a projection reads. */
 export type ProjectionInput = Pick<EmbeddingTable, "ids" | "labels" | "values" | "count" | "dim">

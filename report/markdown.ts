@@ -4,7 +4,7 @@
  * (per seed, Holm-adjusted) against the baselines and between SSL methods, the training cost, and the
  * dataset and split the numbers come from.
  */
-import type { ClassAccuracy } from "../tables/probe-results.ts"
+import type { ClassAccuracy } from "../ml/tables/probe-results.ts"
 
 /** What the report shows of a split: part of its images artifact's metadata (data/image-metadata.ts). */
 export interface SplitSummary {

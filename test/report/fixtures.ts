@@ -5,8 +5,8 @@
 import * as Arrow from "apache-arrow"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { makeRng, permutation } from "../../../ml/random.ts"
-import { runKey } from "../../../stages/seeded-runs.ts"
+import { makeRng, permutation } from "../../data/random.ts"
+import { runKey } from "../../stages/seeded-runs.ts"
 
 export const classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { makeRng, permutation } from "../ml/random.ts"
+import { makeRng, permutation } from "../../data/random.ts"
 
 describe("makeRng", () => {
   it("repeats the same sequence for the same seed and differs across seeds", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { seedSpread, tQuantile975 } from "../../../ml/report/interval.ts"
+import { seedSpread, tQuantile975 } from "../../report/interval.ts"
 
 describe("seedSpread", () => {
   it("gives mean, sample std and the 95% t interval (checked against scipy.stats.t.interval)", () => {

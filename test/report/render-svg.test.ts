@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { confusionSpec } from "../../../ml/report/charts.ts"
-import { renderSvg } from "../../../ml/report/render-svg.ts"
+import { confusionSpec } from "../../report/charts.ts"
+import { renderSvg } from "../../report/render-svg.ts"
 
 const names = ["a", "b", "c"]
 const cells = [

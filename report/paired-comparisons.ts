@@ -7,7 +7,7 @@
  * t interval. The supervised upper bound is left out: beating it is not what the benchmark asks.
  */
 import * as Effect from "effect/Effect"
-import type { Predictions } from "../tables/predictions.ts"
+import type { Predictions } from "../ml/tables/predictions.ts"
 import type { ReportInputError } from "./errors.ts"
 import { seedSpread, type SeedSpread } from "./interval.ts"
 import { isBaseline } from "./results.ts"

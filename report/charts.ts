@@ -3,8 +3,8 @@
  * Top-1 across seeds (linear and kNN), one confusion matrix and one embedding projection per method.
  */
 import type { TopLevelSpec } from "vega-lite"
-import type { EpochRecord } from "../../schemas/artifacts.ts"
-import type { ConfusionCell } from "../tables/probe-results.ts"
+import type { EpochRecord } from "../schemas/artifacts.ts"
+import type { ConfusionCell } from "../ml/tables/probe-results.ts"
 import type { Projection } from "./projection.ts"
 import { isBaseline, type ResultRow, type SeedRow } from "./results.ts"
 
