@@ -10,7 +10,7 @@ import * as path from "node:path"
 import { decodeConfig } from "./config.ts"
 import { UsageError, type ConfigError, type StageFailed, type StoreError } from "./errors.ts"
 import { executeStage } from "./execute-stage.ts"
-import { hashFile } from "./file-hash.ts"
+import { hashFileEffect } from "./file-hash.ts"
 import { fingerprintOf, fingerprintStage } from "./fingerprint.ts"
 import type { RunRecord } from "./records.ts"
 import type { Session } from "./session.ts"
@@ -39,7 +39,7 @@ export const auditRun = (session: Session<any>, run: RunRecord): Effect.Effect<A
           problems.push(`${stage}.${name}: object ${shortHash(out.hash)} is missing`)
           continue
         }
-        const actual = yield* Effect.promise(() => hashFile(file))
+        const actual = yield* hashFileEffect(file)
         if (actual !== out.hash) problems.push(`${stage}.${name}: object ${shortHash(out.hash)} is corrupted (bytes hash to ${shortHash(actual)})`)
       }
       if (!rec.fingerprint || !rec.outputs) continue

@@ -9,7 +9,7 @@ import { StageFailed, type StoreError } from "./errors.ts"
 import { codeFingerprint } from "./code-hash.ts"
 import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
 import { externalHashes } from "./external-files.ts"
-import { hashFile } from "./file-hash.ts"
+import { hashFileEffect } from "./file-hash.ts"
 import { checkOutput } from "./outputs.ts"
 import type { IndexEntry, InputRecord, OutputRecord, Sha256Hex } from "./records.ts"
 import type { InputArtifact, StageDefinition } from "./stage.ts"
@@ -93,7 +93,7 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
       const file = outputFile(outDir, name)
       const checked = yield* checkOutput(stage.name, name, spec, file)
       const before = fs.statSync(file)
-      const hash = yield* Effect.promise(() => hashFile(file))
+      const hash = yield* hashFileEffect(file)
       const committed = yield* store.commitObject(file, hash)
       // the object's bytes are the ones hashed only if nothing wrote to the file meanwhile
       if (!sameStat(before, fs.statSync(committed))) {

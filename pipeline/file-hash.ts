@@ -3,8 +3,10 @@
  * or artifact never sits in memory whole. The store, the stat cache, the audit and the dataset
  * readers' provenance all use it, so "the hash of a file" means one thing everywhere.
  */
+import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
+import { storeError, type StoreError } from "./errors.ts"
 import type { Sha256Hex } from "./records.ts"
 
 const CHUNK = 4 * 1024 * 1024
@@ -25,6 +27,10 @@ export const hashFile = async (file: string): Promise<Sha256Hex> => {
   }
   return hash.digest("hex") as Sha256Hex
 }
+
+/** `hashFile` as an Effect: an unreadable file is a StoreError naming it, not a defect. */
+export const hashFileEffect = (file: string): Effect.Effect<Sha256Hex, StoreError> =>
+  Effect.tryPromise({ try: () => hashFile(file), catch: storeError(`cannot hash ${file}`) })
 
 /** sha256 (hex) and size of a file, synchronously: for readers that list their sources in sync code. */
 export const hashFileSync = (file: string): { readonly sha256: Sha256Hex; readonly bytes: number } => {
