@@ -19,42 +19,57 @@ import { deepMerge } from "../pipeline/config.ts"
 import { SeedConfig } from "../schemas/config.ts"
 import { AugmentConfig, MethodConfig, ProbeConfig } from "../schemas/methods.ts"
 import { baseConfig, profiles } from "../stages/profiles.ts"
+import { benchArgs, numberFlag, numberListFlag } from "./args.ts"
 import { carveTrainVal, pipelineTrainSplit } from "./ssl-methods/train-pool.ts"
 
-const arg = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : fallback
+const usage = "pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--seed S] [--extra JSON] [--augment JSON] [--probe JSON]"
+const text = { type: "string" } as const
+const { values: flags } = benchArgs(usage, {
+  options: {
+    json: { type: "boolean" }, profile: text, train: text, val: text, epochs: text, batch: text, lr: text, widths: text, dim: text,
+    grid: text, methods: text, backend: text, seed: text, extra: text, augment: text, probe: text
+  }
+})
+/** A JSON flag's value, or a usage error naming the flag. */
+const jsonFlag = (name: "extra" | "augment" | "probe"): Record<string, unknown> => {
+  try {
+    return JSON.parse(flags[name] ?? "{}")
+  } catch {
+    console.error(`--${name} expects JSON, got ${flags[name]}\nusage: ${usage}`)
+    return process.exit(2)
+  }
 }
-const json = process.argv.includes("--json")
-const profileName = arg("profile", "quick")!
+const json = flags.json === true
+const profileName = flags.profile ?? "quick"
 if (!(profileName in profiles)) throw new Error(`--profile ${profileName}: no such profile (${Object.keys(profiles).join(", ")})`)
 const config = Schema.decodeUnknownSync(SeedConfig)(deepMerge(baseConfig, profiles[profileName]))
 const sizes = {
-  train: Number(arg("train", String(config.training.maxTrainImages ?? 8000))),
-  val: Number(arg("val", "2000"))
+  train: numberFlag(usage, "train", flags.train, config.training.maxTrainImages ?? 8000),
+  val: numberFlag(usage, "val", flags.val, 2000)
 }
-const widths = (arg("widths")?.split(",").map(Number) ?? config.encoder.widths) as readonly [number, ...number[]]
-const poolGrid = Number(arg("grid", String(config.encoder.poolGrid ?? 1)))
+const widths = (flags.widths === undefined ? config.encoder.widths : numberListFlag(usage, "widths", flags.widths)) as readonly [number, ...number[]]
+const poolGrid = numberFlag(usage, "grid", flags.grid, config.encoder.poolGrid ?? 1)
 const encoder = {
   widths,
   poolGrid,
-  embeddingDim: Number(arg("dim", arg("widths") || arg("grid") ? String(poolGrid * poolGrid * widths.at(-1)!) : String(config.encoder.embeddingDim)))
+  // a new width or grid changes the pooled size: the embedding follows it unless --dim says otherwise
+  embeddingDim: numberFlag(usage, "dim", flags.dim, flags.widths || flags.grid ? poolGrid * poolGrid * widths.at(-1)! : config.encoder.embeddingDim)
 }
 const training = {
-  epochs: Number(arg("epochs", String(config.training.epochs))),
-  batchSize: Number(arg("batch", String(config.training.batchSize))),
-  learningRate: Number(arg("lr", String(config.training.learningRate)))
+  epochs: numberFlag(usage, "epochs", flags.epochs, config.training.epochs),
+  batchSize: numberFlag(usage, "batch", flags.batch, config.training.batchSize),
+  learningRate: numberFlag(usage, "lr", flags.lr, config.training.learningRate)
 }
-const augment = Schema.decodeUnknownSync(AugmentConfig)({ ...config.augment, ...JSON.parse(arg("augment", "{}")!) })
-const probe = Schema.decodeUnknownSync(ProbeConfig)({ ...config.probe, ...JSON.parse(arg("probe", "{}")!) })
-const extra = JSON.parse(arg("extra", "{}")!) as Record<string, Record<string, unknown>>
-const names = arg("methods")?.split(",") ?? config.methods.map((m) => m.name)
+const augment = Schema.decodeUnknownSync(AugmentConfig)({ ...config.augment, ...jsonFlag("augment") })
+const probe = Schema.decodeUnknownSync(ProbeConfig)({ ...config.probe, ...jsonFlag("probe") })
+const extra = jsonFlag("extra") as Record<string, Record<string, unknown>>
+const names = flags.methods?.split(",") ?? config.methods.map((m) => m.name)
 const methods = names.map((name) =>
   Schema.decodeUnknownSync(MethodConfig)({ ...config.methods.find((m) => m.name === name), name, ...extra[name] })
 )
-const seed = Number(arg("seed", String(config.seed)))
+const seed = numberFlag(usage, "seed", flags.seed, config.seed)
 
-const backend = await Effect.runPromise(initBackend(arg("backend", "wasm") as "wasm"))
+const backend = await Effect.runPromise(initBackend((flags.backend ?? "wasm") as "wasm"))
 const { train, val } = carveTrainVal(await pipelineTrainSplit(config), sizes, seed)
 // pretrain embeds a test split too; the bench has none to give it
 const noTest: ImageSet = { ...val, ids: new Int32Array(0), labels: new Uint8Array(0), pixels: new Uint8Array(0), count: 0 }
