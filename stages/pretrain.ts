@@ -81,17 +81,19 @@ export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<Pret
           [ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((input) => readImageTableEffect(input.path))
         )
         const splits = { train, val, test }
-        const { pretrain, rawPixelsPretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
         let backend = "none"
         let result
         if (isRawPixels(params)) {
           yield* ctx.recordProvenance({ backend })
+          const { rawPixelsPretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
           result = rawPixelsPretrain(splits)
         } else {
           const { initBackend, backendProvenance } = yield* Effect.promise(() => import("../ml/backend.ts"))
           const info = yield* initBackend(params.compute.backend, { threads: params.compute.threads })
           backend = info.name
           yield* ctx.recordProvenance(backendProvenance(info))
+          // the training code loads once the backend and its kernels are installed, as before
+          const { pretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
           result = yield* pretrain({
             ...params,
             splits,
