@@ -101,7 +101,8 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
 
   it("a worker killed with SIGKILL mid-stage: the job is retried by another worker and the run completes", async () => {
     const remote = `s3://${s3.bucket}/killed`
-    const sets = ["--set", "scale.sleepMs=5000"]
+    // the rescuer starts after the kill: on a loaded machine that may take longer than the default worker timeout
+    const sets = ["--set", "scale.sleepMs=5000", "--worker-timeout", "300"]
     // a short lock, so that the dead worker's job is handed on within seconds (long enough for a loaded CI machine)
     const doomed = await startWorker("doomed", remote, 5000)
     const coordinator = coordinate("coordinator-k", remote, ...sets)
@@ -124,4 +125,23 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     expect(outputHashes("coordinator-k")).toEqual(baseline)
     await stopWorker(rescuer)
   }, 300_000)
+
+  it("a coordinator with no worker on its queue says how to start one, then gives up after --worker-timeout, keeping what it has", async () => {
+    const remote = `s3://${s3.bucket}/lonely`
+    // the one-machine run publishes its stages (all cached): source is there, scale with other params is not
+    expect((await cliInProcess(project, ["run", "--store", store("one-machine"), "--remote", remote])).code).toBe(0)
+    const run = await coordinate("coordinator-lonely", remote, "--queue", "lonely", "--worker-timeout", "2", "--set", "scale.sleepMs=1")
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      `[queue] no worker is taking jobs from queue "lonely" at ${redis.url}; start one on any machine with this commit: ` +
+        `pipeline worker --redis ${redis.url} --remote ${remote} --queue lonely (this run gives up after 2 s without one: --worker-timeout)`
+    )
+    expect(run.stdout).toContain("[scale] failed: not run: no worker took jobs from the queue (--worker-timeout)")
+    expect(run.stderr).toContain(`error: no worker took jobs from queue "lonely" at ${redis.url} for 2 s (--worker-timeout 2)`)
+    expect(run.stderr).toMatch(/\nhint: start a worker \(pipeline worker --redis .+\) and run again: completed stages stay cached/)
+    // what the run had is kept: the stages it pulled, and its run record
+    expect(run.stdout).toMatch(/\[source\] cached: fetched from the remote cache/)
+    expect(fs.existsSync(path.join(store("coordinator-lonely"), "index", "source", "HEAD.json"))).toBe(true)
+    expect(fs.readdirSync(path.join(store("coordinator-lonely"), "runs"))).toHaveLength(1)
+  }, 120_000)
 })
