@@ -102,7 +102,8 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
   it("a worker killed with SIGKILL mid-stage: the job is retried by another worker and the run completes", async () => {
     const remote = `s3://${s3.bucket}/killed`
     // the rescuer starts after the kill: on a loaded machine that may take longer than the default worker timeout
-    const sets = ["--set", "scale.sleepMs=5000", "--worker-timeout", "300"]
+    // scale sleeps 2 s: the kill comes 500 ms after the job is taken, before its stage process can even have finished starting
+    const sets = ["--set", "scale.sleepMs=2000", "--worker-timeout", "300"]
     // a short lock, so that the dead worker's job is handed on within seconds (long enough for a loaded CI machine)
     const doomed = await startWorker("doomed", remote, 5000)
     const coordinator = coordinate("coordinator-k", remote, ...sets)
@@ -110,12 +111,15 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
       if (waited > 60_000) throw new Error(`scale never reached the doomed worker: ${doomed.output()}`)
       await new Promise((r) => setTimeout(r, 50))
     }
-    await new Promise((r) => setTimeout(r, 500)) // mid-stage: scale sleeps 5 s
+    // the rescuer starts while the doomed worker holds scale (it may take the other ready jobs meanwhile),
+    // so its start overlaps the dead worker's lock running out
+    const rescuing = startWorker("rescuer", remote, 5000)
+    await new Promise((r) => setTimeout(r, 500)) // mid-job: the stage process is starting or sleeping
     // the machine dies: the worker and the stage process it forked, both with SIGKILL
     spawnSync("pkill", ["-KILL", "-P", String(doomed.child.pid)])
     process.kill(doomed.child.pid!, "SIGKILL")
     await doomed.done
-    const rescuer = await startWorker("rescuer", remote, 5000)
+    const rescuer = await rescuing
     const run = await coordinator
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/6 ran/)
