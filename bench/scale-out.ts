@@ -47,15 +47,14 @@ const tsLoader = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.
 const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "bench-scale-out-")))
 const [redis, s3] = await Promise.all([startRedis(), startS3Server(scratch, "scale-out")])
 const env = { ...process.env, ...s3.env, PIPELINE_REMOTE_KEY: randomBytes(32).toString("hex"), NO_COLOR: "1" }
-const common = (remote: string, queue: string) =>
-  ["--profile", flags.profile, "--set", "compute.threads=1", "--redis", redis.url, "--remote", remote, "--queue", queue]
+const queueArgs = (remote: string, queue: string) => ["--redis", redis.url, "--remote", remote, "--queue", queue]
 const cli = (args: ReadonlyArray<string>) => [process.execPath, "--import", tsLoader, "stages/main.ts", ...args]
 
 interface Worker { readonly child: ReturnType<typeof spawn>; readonly output: () => string }
 
 /** A `pipeline worker` pinned to `core`, once it says it is ready. */
 const startWorker = async (core: number, store: string, remote: string, queue: string): Promise<Worker> => {
-  const child = spawn("taskset", ["-c", String(core), ...cli(["worker", "--store", store, ...common(remote, queue)])], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn("taskset", ["-c", String(core), ...cli(["worker", "--store", store, ...queueArgs(remote, queue)])], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] })
   let out = ""
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
@@ -83,7 +82,11 @@ const measure = async (label: string, workerCores: ReadonlyArray<number>) => {
     say(`${label}: ${workers.length} worker(s) ready on core(s) ${workerCores.join(", ")}; running the ${flags.profile} profile`)
     const started = performance.now()
     // spawned, not spawnSync: s3rver answers from this process's event loop
-    const coordinator = spawn(process.execPath, cli(["run", "--executor", "queue", "--store", path.join(dir, "coordinator"), ...common(remote, queue)]).slice(1), {
+    const coordinator = spawn(process.execPath, cli([
+      "run", "--executor", "queue", "--store", path.join(dir, "coordinator"), ...queueArgs(remote, queue),
+      // the workers take the config from the job: one thread per stage there too
+      "--profile", flags.profile, "--set", "compute.threads=1"
+    ]).slice(1), {
       cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = "", stderr = ""
@@ -115,6 +118,9 @@ try {
       node: process.version, cpus: os.cpus().length, loadavg: os.loadavg()
     }, null, 2))
   }
+} catch (error) {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
 } finally {
   await Promise.all([redis.close(), s3.close()])
   fs.rmSync(scratch, { recursive: true, force: true })
