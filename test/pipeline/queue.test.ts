@@ -147,5 +147,5 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     expect(run.stdout).toMatch(/\[source\] cached: fetched from the remote cache/)
     expect(fs.existsSync(path.join(store("coordinator-lonely"), "index", "source", "HEAD.json"))).toBe(true)
     expect(fs.readdirSync(path.join(store("coordinator-lonely"), "runs"))).toHaveLength(1)
-  }, 120_000)
+  }, 300_000)
 })
