@@ -3,7 +3,6 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ConfigError } from "../errors.ts"
-import type { StageRunner } from "../executor.ts"
 import { defaultQueueName } from "../queue/stage-job.ts"
 import type { Session } from "../session.ts"
 
@@ -14,13 +13,19 @@ export const executorOption = Options.choice("executor", ["local", "queue"]).pip
   Options.withDefault("local" as const)
 )
 
+export const workerTimeoutOption = Options.integer("worker-timeout").pipe(
+  Options.withDescription("seconds the coordinator waits with jobs queued and no worker on the queue before it gives up (0: forever)"),
+  Options.withDefault(60)
+)
+
 export const queueNameOf = (session: { definition: { name: string } }, queue: Option.Option<string>) =>
   Option.getOrElse(queue, () => defaultQueueName(session.definition.name))
 
 /** The queue executor's StageRunner, or undefined for `--executor local`. */
 export const stageRunnerFor = (
   session: Session<any>,
-  args: { executor: "local" | "queue"; redis: Option.Option<string>; queue: Option.Option<string> }
+  args: { executor: "local" | "queue"; redis: Option.Option<string>; queue: Option.Option<string>; workerTimeout: number },
+  say: (line: string) => void
 ) =>
   Effect.gen(function* () {
     if (args.executor === "local") {
@@ -33,7 +38,13 @@ export const stageRunnerFor = (
         hint: "pipeline run --executor queue --redis redis://host:6379 --remote s3://bucket/prefix"
       })
     }
+    if (args.workerTimeout < 0) return yield* new ConfigError({ message: "--worker-timeout must be 0 (wait forever) or more seconds", hint: "the default is 60" })
     // BullMQ is loaded only when the queue is used
     const { makeQueueRunner } = yield* Effect.promise(() => import("../queue/queue-runner.ts"))
-    return (yield* makeQueueRunner({ redisUrl: args.redis.value, queueName: queueNameOf(session, args.queue), remote: session.remote })) as StageRunner
+    const { redactRedisUrl } = yield* Effect.promise(() => import("../queue/redis-connection.ts"))
+    const queueName = queueNameOf(session, args.queue)
+    const workerCommand = `pipeline worker --redis ${redactRedisUrl(args.redis.value)} --remote ${session.remote.url}${Option.isSome(args.queue) ? ` --queue ${queueName}` : ""}`
+    return yield* makeQueueRunner({
+      redisUrl: args.redis.value, queueName, remote: session.remote, workerTimeoutMs: args.workerTimeout * 1000, workerCommand, say
+    })
   })

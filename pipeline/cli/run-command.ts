@@ -11,7 +11,7 @@ import { lineReporter, ttyReporter } from "../progress.ts"
 import type { RunRecord } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { sessionFrom, sessionOptions } from "./options.ts"
-import { executorOption, queueOption, redisOption, stageRunnerFor } from "./queue-options.ts"
+import { executorOption, queueOption, redisOption, stageRunnerFor, workerTimeoutOption } from "./queue-options.ts"
 import { remoteOption, withRemote } from "./remote-options.ts"
 
 const options = {
@@ -23,7 +23,8 @@ const options = {
   remote: remoteOption,
   executor: executorOption,
   redis: redisOption,
-  queue: queueOption
+  queue: queueOption,
+  workerTimeout: workerTimeoutOption
 }
 
 /** Stages waiting on remote workers hold a slot each but no local CPU: enqueue all that are ready. */
@@ -44,11 +45,11 @@ export const runCommand = (definition: PipelineDefinition<any>) =>
   Command.make("run", options, (args) =>
     Effect.scoped(Effect.gen(function* () {
       const session = yield* withRemote(yield* sessionFrom(definition, args), args.remote)
-      const stageRunner = args.dryRun ? undefined : yield* stageRunnerFor(session, args)
       const console = yield* Effect.console
       const reporter = args.dryRun ? undefined
         : process.stdout.isTTY ? yield* Effect.promise(ttyReporter)
         : lineReporter((line) => console.unsafe.log(line))
+      const stageRunner = reporter ? yield* stageRunnerFor(session, args, (line) => reporter.log("queue", line)) : undefined
       const record = yield* runPipeline(session, {
         targets: args.targets,
         force: args.force,
@@ -59,6 +60,9 @@ export const runCommand = (definition: PipelineDefinition<any>) =>
       })
       if (args.dryRun) return yield* printDryRun(record)
       yield* Console.log(summary(record))
+      // no worker ever came: that, not the list of stages it left undone, is what the user must fix
+      const noWorkers = stageRunner ? yield* stageRunner.gaveUp : Option.none()
+      if (Option.isSome(noWorkers)) return yield* noWorkers.value
       if (!record.ok) {
         const failed = Object.entries(record.stages).filter(([, s]) => s.outcome === "failed").map(([n]) => n)
         return yield* new RunFailed({ message: `stage(s) failed: ${failed.join(", ")}`, hint: "see the errors above; fix them and run again (completed stages stay cached)" })

@@ -12,16 +12,32 @@ import { StageFailed } from "../errors.ts"
 import type { StageRunner } from "../executor.ts"
 import type { RemoteCache } from "../remote/remote-cache.ts"
 import { pullStage } from "../remote/remote-sync.ts"
-import { redisConnection } from "./redis-connection.ts"
-import type { QueueError } from "./queue-errors.ts"
+import { redactRedisUrl, redisConnection } from "./redis-connection.ts"
+import { NoQueueWorkers, type QueueError } from "./queue-errors.ts"
 import { HINT_SEPARATOR, type JobProgress, type StageJobData } from "./stage-job.ts"
 import { shortHash } from "../format.ts"
+import { watchWorkers, type WorkerWatch } from "./worker-watch.ts"
 
 export interface QueueRunnerOptions {
   readonly redisUrl: string
   readonly queueName: string
   readonly remote: RemoteCache
+  /** Give up after this long with jobs queued and no worker on the queue; 0: wait forever. */
+  readonly workerTimeoutMs: number
+  /** The command line that starts a worker for this queue (said when none is there). */
+  readonly workerCommand: string
+  /** Run-level lines (no worker on the queue, workers back). */
+  readonly say: (line: string) => void
 }
+
+/** The queue's StageRunner, and whether it gave up for lack of workers (the run's error, then). */
+export interface QueueStageRunner extends StageRunner {
+  readonly gaveUp: WorkerWatch["gaveUp"]
+}
+
+/** How often the coordinator looks for workers while jobs wait (one CLIENT LIST), and when it first says none is there. */
+const WORKER_POLL_MS = 1000
+const NOTICE_AFTER_MS = 3000
 
 /** Attempts per job: a worker that fails for a passing reason (network) is retried; a stage's own failure is not. */
 const ATTEMPTS = 3
@@ -31,8 +47,23 @@ const stageFailed = (stage: string, cause_tag: string, text: string, hint?: stri
   return new StageFailed({ stage, message, cause_tag, ...(fromWorker ?? hint ? { hint: fromWorker ?? hint } : {}) })
 }
 
+const noWorkerLines = (options: QueueRunnerOptions) => {
+  const where = `queue "${options.queueName}" at ${redactRedisUrl(options.redisUrl)}`
+  const seconds = options.workerTimeoutMs / 1000
+  return {
+    absentLine: `no worker is taking jobs from ${where}; start one on any machine with this commit: ${options.workerCommand}` +
+      (seconds > 0 ? ` (this run gives up after ${seconds} s without one: --worker-timeout)` : ""),
+    backLine: `a worker is on ${where} again`,
+    giveUp: new NoQueueWorkers({
+      message: `no worker took jobs from ${where} for ${seconds} s (--worker-timeout ${seconds}); the stages waiting for one were not run`,
+      hint: `start a worker (${options.workerCommand}) and run again: completed stages stay cached, and the queued jobs stay in ` +
+        "the queue, so a worker started meanwhile computes them into the remote cache; --worker-timeout 0 waits for workers forever"
+    })
+  }
+}
+
 /** A StageRunner that farms stages out to `pipeline worker`s; the queue's connections close with the scope. */
-export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<StageRunner, QueueError, Scope.Scope> =>
+export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<QueueStageRunner, QueueError, Scope.Scope> =>
   Effect.gen(function* () {
     const connection = yield* redisConnection(options.redisUrl)
     const eventsConnection = yield* redisConnection(options.redisUrl)
@@ -42,6 +73,10 @@ export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<Stag
       (e) => Effect.promise(() => e.close())
     )
     yield* Effect.promise(() => events.waitUntilReady())
+    const watch = yield* watchWorkers({
+      countWorkers: () => queue.getWorkersCount(), timeoutMs: options.workerTimeoutMs, noticeAfterMs: Math.min(NOTICE_AFTER_MS, options.workerTimeoutMs || NOTICE_AFTER_MS),
+      pollMs: WORKER_POLL_MS, say: options.say, ...noWorkerLines(options)
+    })
 
     const enqueueAndWait = (data: StageJobData, onProgress: (p: JobProgress) => void) =>
       Effect.tryPromise({
@@ -76,7 +111,9 @@ export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<Stag
           fingerprint: job.fingerprint, components: job.components, inputs: job.inputs, runId: job.runId
         }
         hooks.log(`queued as job ${shortHash(job.fingerprint)} on ${options.queueName}; waiting for a worker`)
-        yield* enqueueAndWait(data, (p) => p.kind === "log" ? hooks.log(p.message) : hooks.progress(p.done, p.total, p.note))
+        yield* watch.guard(enqueueAndWait(data, (p) => p.kind === "log" ? hooks.log(p.message) : hooks.progress(p.done, p.total, p.note))).pipe(
+          Effect.catchTag("NoQueueWorkers", () => Effect.fail(stageFailed(job.stage.name, "NoQueueWorkers", "not run: no worker took jobs from the queue (--worker-timeout)")))
+        )
         const pulled = yield* pullStage(options.remote, store, cache, job.stage.name, job.fingerprint).pipe(
           Effect.catchTag("RemoteError", (e) => Effect.fail(stageFailed(job.stage.name, "RemoteError", e.message, e.hint)))
         )
@@ -87,5 +124,5 @@ export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<Stag
           `workers and coordinator must use the same --remote and the same ${"PIPELINE_REMOTE_KEY"}`
         )
       })
-    return { run, publishes: true }
+    return { run, publishes: true, gaveUp: watch.gaveUp }
   })

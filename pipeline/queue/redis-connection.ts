@@ -7,9 +7,13 @@ import type * as Scope from "effect/Scope"
 import { Redis } from "ioredis"
 import { QueueError } from "./queue-errors.ts"
 
+/** The URL with its password masked, for messages (a Redis password is a credential). */
+export const redactRedisUrl = (url: string): string =>
+  url.replace(/^(rediss?:\/\/)([^@/]*)@/u, (_, scheme: string, auth: string) => `${scheme}${auth.includes(":") ? `${auth.slice(0, auth.indexOf(":"))}:***` : "***"}@`)
+
 const unreachable = (url: string, cause: unknown) =>
   new QueueError({
-    message: `cannot reach Redis at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    message: `cannot reach Redis at ${redactRedisUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`,
     hint: "start redis-server (or check host, port and password in --redis redis://[user:password@]host:port[/db])"
   })
 

@@ -10,10 +10,10 @@ import type { StoreError } from "../errors.ts"
 import type { IndexEntry, Sha256Hex } from "../records.ts"
 import { hashFile } from "../file-hash.ts"
 import type { StatCache } from "../stat-cache.ts"
-import { safeName, type Store } from "../store.ts"
+import type { Store } from "../store.ts"
 import { openBucket, type Bucket } from "./s3-bucket.ts"
 import { remoteError, type RemoteError } from "./remote-errors.ts"
-import type { RemoteLocation } from "./remote-location.ts"
+import { bucketLayout, type RemoteLocation } from "./remote-location.ts"
 import { signEntry, verifyEntry } from "./signed-entry.ts"
 
 export type RemoteEntry =
@@ -43,9 +43,7 @@ export interface RemoteCache {
 
 /** A RemoteCache over a bucket (openBucket by default; tests may pass their own). */
 export const makeRemoteCache = (location: RemoteLocation, key: Buffer, bucket: Bucket = openBucket(location)): RemoteCache => {
-  const root = location.prefix === "" ? "" : `${location.prefix}/`
-  const objectKey = (hash: string) => `${root}objects/${hash}`
-  const entryKey = (stage: string, fingerprint: string) => `${root}index/${safeName(stage)}/${fingerprint}.json`
+  const { objectKey, entryKey } = bucketLayout(location)
 
   const findEntry = (stage: string, fingerprint: string) =>
     Effect.map(bucket.getText(entryKey(stage, fingerprint)), (text): RemoteEntry => {

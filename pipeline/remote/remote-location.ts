@@ -1,6 +1,7 @@
 /** `--remote s3://bucket/prefix`: where the shared cache lives, and the signing key from the environment. */
 import * as Effect from "effect/Effect"
 import { ConfigError } from "../errors.ts"
+import { safeName } from "../store.ts"
 
 export interface RemoteLocation {
   readonly bucket: string
@@ -36,4 +37,29 @@ export const signingKeyFromEnv = (env: NodeJS.ProcessEnv = process.env): Effect.
     }))
   }
   return Effect.succeed(Buffer.from(key, "utf8"))
+}
+
+/** Where things live in the bucket, mirroring the store: <prefix>/objects/<sha256> and <prefix>/index/<stage>/<fingerprint>.json. */
+export const bucketLayout = (location: RemoteLocation) => {
+  /** Every key of the cache starts with this ("" at the bucket's root); "seed/" never matches "seed2/…". */
+  const root = location.prefix === "" ? "" : `${location.prefix}/`
+  return {
+    root,
+    objectKey: (hash: string) => `${root}objects/${hash}`,
+    entryKey: (stage: string, fingerprint: string) => `${root}index/${safeName(stage)}/${fingerprint}.json`,
+    /** The object's hash, for a key the cache writes objects under; undefined for any other key. */
+    objectOf: (key: string): string | undefined =>
+      key.startsWith(root) ? /^objects\/([0-9a-f]{64})$/u.exec(key.slice(root.length))?.[1] : undefined,
+    /** The stage and fingerprint, for a key the cache writes entries under; undefined for any other key. */
+    entryOf: (key: string): { stage: string; fingerprint: string } | undefined => {
+      const match = key.startsWith(root) ? /^index\/([^/]+)\/([0-9a-f]{64})\.json$/u.exec(key.slice(root.length)) : null
+      if (!match) return undefined
+      try {
+        const stage = decodeURIComponent(match[1])
+        return safeName(stage) === match[1] ? { stage, fingerprint: match[2] } : undefined
+      } catch {
+        return undefined
+      }
+    }
+  }
 }

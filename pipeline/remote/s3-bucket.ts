@@ -1,11 +1,11 @@
 /**
- * The S3 calls the remote cache needs (get, put, exists) over `@aws-sdk/client-s3`. Endpoint, region
+ * The S3 calls the remote cache needs (get, put, exists; list and delete for gc) over `@aws-sdk/client-s3`. Endpoint, region
  * and credentials come from the SDK's usual sources (AWS_* variables, ~/.aws); a custom endpoint
  * (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL: MinIO, R2, a local test server) switches to path-style
  * addressing. Checksums only WHEN_REQUIRED: newer SDKs send CRC32 headers that some S3-compatible
  * servers reject; integrity is checked by the cache itself (sha256 of every object it downloads).
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import { pipeline } from "node:stream/promises"
@@ -22,7 +22,16 @@ export interface Bucket {
   readonly putText: (key: string, text: string) => Effect.Effect<void, RemoteError>
   readonly upload: (key: string, file: string) => Effect.Effect<void, RemoteError>
   readonly exists: (key: string) => Effect.Effect<boolean, RemoteError>
+  /** Every object whose key starts with `prefix` (all pages). */
+  readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<ListedObject>, RemoteError>
+  readonly remove: (key: string) => Effect.Effect<void, RemoteError>
   readonly close: () => void
+}
+
+export interface ListedObject {
+  readonly key: string
+  readonly bytes: number
+  readonly modified: Date
 }
 
 const isNotFound = (e: unknown): boolean => {
@@ -85,6 +94,21 @@ export const openBucket = (location: RemoteLocation): Bucket => {
           throw e
         }
       }),
+    list: (prefix) =>
+      call(`cannot list ${where(prefix)}`, async () => {
+        const listed: Array<ListedObject> = []
+        let ContinuationToken: string | undefined
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }))
+          for (const o of page.Contents ?? []) {
+            if (o.Key !== undefined) listed.push({ key: o.Key, bytes: o.Size ?? 0, modified: o.LastModified ?? new Date(0) })
+          }
+          ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined
+        } while (ContinuationToken)
+        return listed
+      }),
+    // one DeleteObject per key: DeleteObjects needs a Content-MD5 that WHEN_REQUIRED clients and some servers disagree on
+    remove: (key) => call(`cannot delete ${where(key)}`, () => client.send(new DeleteObjectCommand({ Bucket, Key: key }))).pipe(Effect.asVoid),
     close: () => client.destroy()
   }
 }

@@ -56,13 +56,15 @@ describe("the SEED pipeline on the smoke profile", () => {
     expect(audit.problems).toEqual([])
   }, 120_000)
 
-  it("changing one method's hyperparameter reruns only that method's pretrain, probe and kNN, then the report", async () => {
+  // the three below touch different fingerprints (or a scratch store) and mostly run one stage process at a
+  // time: concurrently, they keep both cores busy
+  it.concurrent("changing one method's hyperparameter reruns only that method's pretrain, probe and kNN, then the report", async ({ expect }) => {
     const changed = await run(store, ["methods.1.temperature=0.2"])
     expect(changed.stages["pretrain:contrastive@s0"].reasons.join("\n")).toContain("temperature")
     expect(withOutcome(changed, "ran")).toEqual(["knn:contrastive@s0", "pretrain:contrastive@s0", "probe:contrastive@s0", "report"])
   }, 300_000)
 
-  it("re-executing a trained method in a scratch store reproduces its artifacts byte for byte", async () => {
+  it.concurrent("re-executing a trained method in a scratch store reproduces its artifacts byte for byte", async ({ expect }) => {
     const session = await Effect.runPromise(openSession(seedPipeline, { store, profile: "smoke" }))
     const check = await Effect.runPromise(rerunStage(session, first, "pretrain:infomax@s0"))
     const stable = check.outputs.filter((o) => !o.volatile)
@@ -71,7 +73,7 @@ describe("the SEED pipeline on the smoke profile", () => {
     expect(check.reproducible).toBe(true)
   }, 300_000)
 
-  it("forcing the wasm backend keys a method's stages apart from native ones and reproduces them byte for byte", async () => {
+  it.concurrent("forcing the wasm backend keys a method's stages apart from native ones and reproduces them byte for byte", async ({ expect }) => {
     const sets = ["compute.backend=wasm"]
     const forced = await run(store, sets, ["probe:contrastive@s0"])
     // auto resolves to native where oneDNN loads: then the wasm results are other results, with their own cache entries

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { storeProblems } from "../support/store-integrity.ts"
 import { cliInProcess, makeFixtureProject, runFixture, spawnCli, type FixtureProject } from "./fixture-project.ts"
 import { repoRoot, tsLoader } from "./fixture-sources.ts"
@@ -55,6 +55,19 @@ const interrupt = async (run: ReturnType<typeof spawnCli>) => {
   const { code, signal, at } = await exited
   return { code, signal, ms: at - sentAt }
 }
+
+// The seeded fault injection (`bench faults`, its own process and scratch store) starts first and runs
+// while the tests below run one by one: most of their time is waiting for a CLI or a worker to start.
+let benchRun: Promise<{ readonly stdout: string } | { readonly error: Error }>
+let bench: ReturnType<typeof execFile> | undefined
+beforeAll(() => {
+  const args = ["--import", tsLoader, "bench/main.ts", "faults", "--dag", "fixture", "--kills", "2", "--interrupts", "2", "--seed", "13", "--json"]
+  benchRun = new Promise((resolve) => {
+    bench = execFile(process.execPath, args, { cwd: repoRoot, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      resolve(error && !stdout ? { error: new Error(`${error.message}\n${stderr}`) } : { stdout }))
+  })
+})
+afterAll(() => void (bench?.exitCode === null && bench.kill("SIGKILL")))
 
 describe("Ctrl-C (SIGINT to the runner alone)", { timeout: 300_000 }, () => {
   let project: FixtureProject
@@ -118,11 +131,9 @@ describe("a runner killed alone with SIGKILL", { timeout: 300_000 }, () => {
 
 describe("fault injection (`pnpm bench faults` on the fixture DAG, a few of its seeded moments)", () => {
   it("survives SIGKILL of the runner alone and of its process group, and Ctrl-C, at random moments", { timeout: 900_000 }, async () => {
-    const args = ["--import", tsLoader, "bench/main.ts", "faults", "--dag", "fixture", "--kills", "2", "--interrupts", "2", "--seed", "13", "--json"]
-    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
-      execFile(process.execPath, args, { cwd: repoRoot, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
-        error && !stdout ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout })))
-    const report = JSON.parse(stdout)
+    const done = await benchRun
+    if ("error" in done) throw done.error
+    const report = JSON.parse(done.stdout)
     expect(report.failures).toEqual([])
     expect(report.kills.map((k: { target: string }) => k.target)).toEqual(["runner alone", "process group"])
     for (const kill of report.kills) expect(kill).toMatchObject({ storeProblems: 0, rerunExit: 0, auditExit: 0 })

@@ -101,7 +101,9 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
 
   it("a worker killed with SIGKILL mid-stage: the job is retried by another worker and the run completes", async () => {
     const remote = `s3://${s3.bucket}/killed`
-    const sets = ["--set", "scale.sleepMs=5000"]
+    // the rescuer starts after the kill: on a loaded machine that may take longer than the default worker timeout
+    // scale sleeps 2 s: the kill comes 500 ms after the job is taken, before its stage process can even have finished starting
+    const sets = ["--set", "scale.sleepMs=2000", "--worker-timeout", "300"]
     // a short lock, so that the dead worker's job is handed on within seconds (long enough for a loaded CI machine)
     const doomed = await startWorker("doomed", remote, 5000)
     const coordinator = coordinate("coordinator-k", remote, ...sets)
@@ -109,12 +111,15 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
       if (waited > 60_000) throw new Error(`scale never reached the doomed worker: ${doomed.output()}`)
       await new Promise((r) => setTimeout(r, 50))
     }
-    await new Promise((r) => setTimeout(r, 500)) // mid-stage: scale sleeps 5 s
+    // the rescuer starts while the doomed worker holds scale (it may take the other ready jobs meanwhile),
+    // so its start overlaps the dead worker's lock running out
+    const rescuing = startWorker("rescuer", remote, 5000)
+    await new Promise((r) => setTimeout(r, 500)) // mid-job: the stage process is starting or sleeping
     // the machine dies: the worker and the stage process it forked, both with SIGKILL
     spawnSync("pkill", ["-KILL", "-P", String(doomed.child.pid)])
     process.kill(doomed.child.pid!, "SIGKILL")
     await doomed.done
-    const rescuer = await startWorker("rescuer", remote, 5000)
+    const rescuer = await rescuing
     const run = await coordinator
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/6 ran/)
@@ -123,5 +128,24 @@ describe.skipIf(missing !== undefined)("queue executor (BullMQ on redis-server, 
     expect(doomed.output()).not.toMatch(/^\[scale\] computed$/m)
     expect(outputHashes("coordinator-k")).toEqual(baseline)
     await stopWorker(rescuer)
+  }, 300_000)
+
+  it("a coordinator with no worker on its queue says how to start one, then gives up after --worker-timeout, keeping what it has", async () => {
+    const remote = `s3://${s3.bucket}/lonely`
+    // the one-machine run publishes its stages (all cached): source is there, scale with other params is not
+    expect((await cliInProcess(project, ["run", "--store", store("one-machine"), "--remote", remote])).code).toBe(0)
+    const run = await coordinate("coordinator-lonely", remote, "--queue", "lonely", "--worker-timeout", "2", "--set", "scale.sleepMs=1")
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      `[queue] no worker is taking jobs from queue "lonely" at ${redis.url}; start one on any machine with this commit: ` +
+        `pipeline worker --redis ${redis.url} --remote ${remote} --queue lonely (this run gives up after 2 s without one: --worker-timeout)`
+    )
+    expect(run.stdout).toContain("[scale] failed: not run: no worker took jobs from the queue (--worker-timeout)")
+    expect(run.stderr).toContain(`error: no worker took jobs from queue "lonely" at ${redis.url} for 2 s (--worker-timeout 2)`)
+    expect(run.stderr).toMatch(/\nhint: start a worker \(pipeline worker --redis .+\) and run again: completed stages stay cached/)
+    // what the run had is kept: the stages it pulled, and its run record
+    expect(run.stdout).toMatch(/\[source\] cached: fetched from the remote cache/)
+    expect(fs.existsSync(path.join(store("coordinator-lonely"), "index", "source", "HEAD.json"))).toBe(true)
+    expect(fs.readdirSync(path.join(store("coordinator-lonely"), "runs"))).toHaveLength(1)
   }, 300_000)
 })

@@ -3,7 +3,7 @@
  * reuses everything a first one published, with identical hashes; an object altered in the bucket is
  * rejected and recomputed (and repaired); unsigned and badly signed entries are ignored.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -126,4 +126,49 @@ describe("remote cache (s3rver)", () => {
     expect(badUrl.stderr).toMatch(/is not an S3 location/)
     expect(fs.existsSync(path.join(store("store-f"), "objects"))).toBe(true) // nothing else was touched
   })
+
+  it("gc --remote lists, then removes, the objects no signed entry refers to and invalid entries, within its prefix only", async () => {
+    const gcRemote = `s3://${s3.bucket}/gc`
+    const gc = (...args: Array<string>) => cliInProcess(project, ["gc", "--remote", gcRemote, ...args])
+    const keys = async () => ((await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }))).Contents ?? []).map((o) => o.Key!).sort()
+    // store-a's run publishes its six stages under gc/
+    expect((await cliInProcess(project, ["run", "--store", store("store-a"), "--remote", gcRemote])).code).toBe(0)
+    const orphan = sha256(Buffer.from("an object no entry refers to"))
+    const onlyUnsigned = sha256(Buffer.from("an object only an unsigned entry refers to"))
+    const unsignedKey = `gc/index/shift/${"f".repeat(64)}.json`
+    const a = entries("store-a")
+    await put(`gc/objects/${orphan}`, "an object no entry refers to")
+    await put(`gc/objects/${onlyUnsigned}`, "an object only an unsigned entry refers to")
+    await put(unsignedKey, JSON.stringify({ format: "pipeline-signed-entry/1", entry: { ...a.shift, outputs: { shifted: { ...a.shift.outputs.shifted, hash: onlyUnsigned } } } }))
+    // not the cache's keys, or outside its prefix (gc2/ starts like gc/): never touched
+    const foreign = ["gc/notes.txt", "gc/objects/not-a-hash", `gc2/objects/${orphan}`, `gc2/index/shift/${"f".repeat(64)}.json`]
+    for (const key of foreign) await put(key, "not the cache's")
+    const before = await keys()
+
+    const fresh = await gc()
+    expect(fresh.code).toBe(0)
+    expect(fresh.stdout).toContain(`would remove from ${gcRemote}: 0 invalid entries, 0 objects (0.0 MiB); kept 6 signed entries`)
+    expect(fresh.stdout).toContain("3 younger than 3600 s (--min-age); pass --yes to delete")
+
+    const dry = await gc("--min-age", "0")
+    expect(dry.code).toBe(0)
+    expect(dry.stdout).toContain(`would remove entry ${unsignedKey}: unsigned`)
+    expect(dry.stdout).toContain(`would remove object gc/objects/${orphan} (28 bytes): no valid entry refers to it`)
+    expect(dry.stdout).toContain(`would remove object gc/objects/${onlyUnsigned} (`)
+    expect(dry.stdout).toContain("1 invalid entries, 2 objects")
+    expect(await keys()).toEqual(before) // a dry run deletes nothing
+
+    const applied = await gc("--min-age", "0", "--yes")
+    expect(applied.code).toBe(0)
+    expect(applied.stdout).toContain(`removed from ${gcRemote}: 1 invalid entries, 2 objects`)
+    expect(await keys()).toEqual(before.filter((k) => ![unsignedKey, `gc/objects/${orphan}`, `gc/objects/${onlyUnsigned}`].includes(k)))
+    for (const key of foreign) expect(await keys()).toContain(key)
+    // every signed entry and its objects are still there: an empty store reuses all six stages from the bucket
+    const reuse = await cliInProcess(project, ["run", "--store", store("store-gc"), "--remote", gcRemote])
+    expect(reuse.code).toBe(0)
+    expect(reuse.stdout).toMatch(/6 cached/)
+    expect(reuse.stdout).not.toContain("warning")
+    expect(outputHashes("store-gc")).toEqual(outputHashes("store-a"))
+    expect((await gc("--min-age", "0")).stdout).toContain("0 invalid entries, 0 objects")
+  }, 180_000) // two runs and four gc commands: 43 s on a loaded 2-core machine
 })
