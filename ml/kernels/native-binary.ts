@@ -37,7 +37,7 @@ const binary = (kernelName: string, alg: BinaryAlgorithm, commutative: boolean) 
     const result = allocF32(args.backend, outShape)
     const base = heapBase(args.backend)
     const [pl, ps, po] = [large, small, result].map((t) => tensorAddress(args.backend, base, t))
-    runBinary(alg, total / cols, cols, 1, cols, pl, ps, po)
+    runBinary(alg, total / cols, cols, pl, ps, po)
     return result
   }) as unknown as tf.KernelFunc
 })

@@ -6,7 +6,7 @@
  * convolutions already use.)
  */
 import { loadOneDnn } from "./library.ts"
-import { engineAndStream } from "./convolution.ts"
+import { argsOf, cachedPlan, execute, memoryOf, primitiveOf, stridedDesc, type Plan } from "./primitive.ts"
 
 export interface Product {
   readonly batchA: number
@@ -20,65 +20,24 @@ export interface Product {
   readonly transposeB: boolean
 }
 
-interface Plan {
-  readonly primitive: bigint
-  readonly args: Uint8Array
-  readonly memories: readonly [bigint, bigint, bigint]
-}
-
-const MD_BYTES = 1024, OP_DESC_BYTES = 8192, F32 = 3
 const ARG = { src: 1, weights: 33, dst: 17 } as const
-const out = new BigUint64Array(1)
 const plans = new Map<string, Plan>()
 let runs = 0
 
-const check = (status: number, what: string): void => {
-  if (status !== 0) throw new Error(`oneDNN ${what} failed with status ${status}`)
-}
-const created = (status: number, what: string): bigint => {
-  check(status, what)
-  return out[0]
-}
-
 const build = (p: Product): Plan => {
-  const { api } = loadOneDnn()
-  const { engine } = engineAndStream()
-  const md = (dims: ReadonlyArray<number>, strides: ReadonlyArray<number>): Uint8Array => {
-    const m = new Uint8Array(MD_BYTES)
-    check(api.mdInitByStrides(m, 3, BigInt64Array.from(dims.map(BigInt)), F32, BigInt64Array.from(strides.map(BigInt))), "memory_desc_init_by_strides")
-    return m
-  }
   const { batchA, batchB, m, n, k } = p
-  const a = md([batchA, m, k], p.transposeA ? [m * k, 1, m] : [m * k, k, 1])
-  const b = md([batchB, k, n], p.transposeB ? [k * n, 1, k] : [k * n, n, 1])
-  const c = md([Math.max(batchA, batchB), m, n], [m * n, n, 1])
-  const desc = new Uint8Array(OP_DESC_BYTES)
-  check(api.matmulInit(desc, a, b, null, c), "matmul_desc_init")
-  const pd = created(api.pdCreate(out, desc, null, engine, null), "matmul primitive_desc_create")
-  const primitive = created(api.primitiveCreate(out, pd), "matmul primitive_create")
-  const memories = [a, b, c].map((d) => created(api.memoryCreate(out, d, engine, null), "memory_create")) as [bigint, bigint, bigint]
-  const args = new Uint8Array(48)
-  const view = new DataView(args.buffer)
-  ;[ARG.src, ARG.weights, ARG.dst].forEach((arg, i) => {
-    view.setInt32(16 * i, arg, true)
-    view.setBigUint64(16 * i + 8, memories[i], true)
-  })
-  return { primitive, args, memories }
+  const a = stridedDesc([batchA, m, k], p.transposeA ? [m * k, 1, m] : [m * k, k, 1])
+  const b = stridedDesc([batchB, k, n], p.transposeB ? [k * n, 1, k] : [k * n, n, 1])
+  const c = stridedDesc([Math.max(batchA, batchB), m, n], [m * n, n, 1])
+  const { primitive } = primitiveOf("matmul", (desc) => loadOneDnn().api.matmulInit(desc, a, b, null, c))
+  const bound = [memoryOf(a), memoryOf(b), memoryOf(c)]
+  return { primitive, args: argsOf([[ARG.src, bound[0]], [ARG.weights, bound[1]], [ARG.dst, bound[2]]]), nargs: 3, bound }
 }
 
 /** Runs the product on memory at absolute addresses (valid for the call); k must be positive. */
 export const runMatMul = (p: Product, a: number, b: number, c: number): void => {
   const key = `${p.batchA},${p.batchB},${p.m},${p.n},${p.k},${p.transposeA ? 1 : 0}${p.transposeB ? 1 : 0}`
-  let plan = plans.get(key)
-  if (plan === undefined) {
-    plan = build(p)
-    plans.set(key, plan)
-  }
-  const { api } = loadOneDnn()
-  const { stream } = engineAndStream()
-  ;[a, b, c].forEach((address, i) => check(api.memorySetHandle(plan.memories[i], address), "memory_set_data_handle"))
-  check(api.primitiveExecute(plan.primitive, stream, 3, plan.args), "primitive_execute")
-  check(api.streamWait(stream), "stream_wait")
+  execute(cachedPlan(plans, key, () => build(p)), [a, b, c])
   runs++
 }
 
