@@ -10,7 +10,7 @@ import { knnMetricsFields, predictionFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import { KnnConfig } from "../schemas/methods.ts"
 import { computeSlice } from "./compute.ts"
-import { ProbeInputMismatch } from "./probe.ts"
+import { openEvaluationBackend, readRunEmbeddings } from "./run-embeddings.ts"
 import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 
 export const KnnParams = Schema.Struct({
@@ -36,23 +36,11 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
     heavy: true,
     run: (ctx) =>
       Effect.gen(function* () {
-        const [{ initProbeBackend }, { backendProvenance }] = yield* Effect.promise(() =>
-          Promise.all([import("../ml/probe-backend.ts"), import("../ml/compute-backend.ts")]))
-        const info = yield* initProbeBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
-        yield* ctx.recordProvenance(backendProvenance(info))
-        const [{ readEmbeddings }, { knnEvaluate, similarityEngineFor }, { writeKnnMetrics }, { writePredictions }] = yield* Effect.promise(() =>
-          Promise.all([import("../ml/tables/embeddings.ts"), import("../ml/knn.ts"), import("../ml/tables/knn-metrics.ts"), import("../ml/tables/predictions.ts")])
+        const info = yield* openEvaluationBackend(ctx)
+        const [{ knnEvaluate, similarityEngineFor }, { writeKnnMetrics }, { writePredictions }] = yield* Effect.promise(() =>
+          Promise.all([import("../ml/knn.ts"), import("../ml/tables/knn-metrics.ts"), import("../ml/tables/predictions.ts")])
         )
-        const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
-        if (val.dim !== train.dim || test.dim !== train.dim) {
-          return yield* Effect.fail(
-            new ProbeInputMismatch({
-              message: `${ctx.stage}: embedding dims differ (train ${train.dim}, val ${val.dim}, test ${test.dim})`,
-              hint: "re-run the pretrain stage; its three outputs must come from one encoder"
-            })
-          )
-        }
-        const maxLabel = Math.max(0, ...[train, val, test].map((s) => s.labels.reduce((a, b) => Math.max(a, b), 0)))
+        const { train, val, test, maxLabel } = yield* readRunEmbeddings(ctx)
         const classCount = Math.max(train.classNames.length, maxLabel + 1)
         const started = performance.now()
         const result = knnEvaluate(train, val, test, { classCount, ...ctx.params.knn }, similarityEngineFor(info.name))

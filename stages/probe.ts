@@ -4,7 +4,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Data from "effect/Data"
 import { defineStage, type StageDefinition } from "../pipeline/stage.ts"
 import { ResolvedCompute } from "../ml/compute.ts"
 import { confusionFields, perClassFields, predictionFields, probeMetricsFields } from "../schemas/artifacts.ts"
@@ -12,6 +11,7 @@ import type { SeedConfig } from "../schemas/config.ts"
 import { ProbeConfig } from "../schemas/methods.ts"
 import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 import { computeSlice } from "./compute.ts"
+import { openEvaluationBackend, readRunEmbeddings } from "./run-embeddings.ts"
 
 export const ProbeParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
@@ -21,10 +21,6 @@ export const ProbeParams = Schema.Struct({
 })
 export type ProbeParams = typeof ProbeParams.Type
 
-export class ProbeInputMismatch extends Data.TaggedError("ProbeInputMismatch")<{
-  readonly message: string
-  readonly hint: string
-}> {}
 
 /** The probe stage of one method at one training seed, reading that run's embeddings. */
 export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbeParams, SeedConfig> => {
@@ -43,27 +39,12 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
     heavy: true,
     run: (ctx) =>
       Effect.gen(function* () {
-        const [{ initProbeBackend }, { backendProvenance }] = yield* Effect.promise(() =>
-          Promise.all([import("../ml/probe-backend.ts"), import("../ml/compute-backend.ts")]))
-        const info = yield* initProbeBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
-        yield* ctx.recordProvenance(backendProvenance(info))
+        yield* openEvaluationBackend(ctx)
         // the modules this stage runs, each by name (a barrel would put the other stages' artifact code in its code key)
-        const [{ readEmbeddings }, { writeProbeResult }, { writePredictions }, { linearProbe }] = yield* Effect.promise(() =>
-          Promise.all([
-            import("../ml/tables/embeddings.ts"), import("../ml/tables/probe-results.ts"),
-            import("../ml/tables/predictions.ts"), import("../ml/linear-probe.ts")
-          ])
+        const [{ writeProbeResult }, { writePredictions }, { linearProbe }] = yield* Effect.promise(() =>
+          Promise.all([import("../ml/tables/probe-results.ts"), import("../ml/tables/predictions.ts"), import("../ml/linear-probe.ts")])
         )
-        const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
-        if (val.dim !== train.dim || test.dim !== train.dim) {
-          return yield* Effect.fail(
-            new ProbeInputMismatch({
-              message: `${ctx.stage}: embedding dims differ (train ${train.dim}, val ${val.dim}, test ${test.dim})`,
-              hint: "re-run the pretrain stage; its three outputs must come from one encoder"
-            })
-          )
-        }
-        const maxLabel = Math.max(0, ...[train, val, test].map((s) => s.labels.reduce((a, b) => Math.max(a, b), 0)))
+        const { train, val, test, maxLabel } = yield* readRunEmbeddings(ctx)
         const classNames = train.classNames.length > maxLabel ? train.classNames : Array.from({ length: maxLabel + 1 }, (_, i) => String(i))
         const started = performance.now()
         const result = linearProbe(train, val, test, { classCount: classNames.length, ...ctx.params.probe })

@@ -1,0 +1,41 @@
+/**
+ * What the probe and kNN stages both do before evaluating: open the probe backend (its facts go into
+ * provenance) and read one pretrain run's train, val and test embeddings, checked to come from one
+ * encoder. The ml/ modules load inside `run`, so `pipeline status` never loads tfjs or Arrow.
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import type { ResolvedCompute } from "../ml/compute.ts"
+import type { StageContext } from "../pipeline/stage.ts"
+
+export class ProbeInputMismatch extends Data.TaggedError("ProbeInputMismatch")<{
+  readonly message: string
+  readonly hint: string
+}> {}
+
+/** Initialises the probe backend for the stage's resolved compute settings; records its provenance. */
+export const openEvaluationBackend = (ctx: StageContext<{ readonly compute: ResolvedCompute }>) =>
+  Effect.gen(function* () {
+    const [{ initProbeBackend }, { backendProvenance }] = yield* Effect.promise(() =>
+      Promise.all([import("../ml/probe-backend.ts"), import("../ml/compute-backend.ts")]))
+    const info = yield* initProbeBackend(ctx.params.compute.backend, { threads: ctx.params.compute.threads })
+    yield* ctx.recordProvenance(backendProvenance(info))
+    return info
+  })
+
+/** The run's three embedding sets (inputs train, val, test) and the largest label among them. */
+export const readRunEmbeddings = (ctx: StageContext<unknown>) =>
+  Effect.gen(function* () {
+    const { readEmbeddings } = yield* Effect.promise(() => import("../ml/tables/embeddings.ts"))
+    const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
+    if (val.dim !== train.dim || test.dim !== train.dim) {
+      return yield* Effect.fail(
+        new ProbeInputMismatch({
+          message: `${ctx.stage}: embedding dims differ (train ${train.dim}, val ${val.dim}, test ${test.dim})`,
+          hint: "re-run the pretrain stage; its three outputs must come from one encoder"
+        })
+      )
+    }
+    const maxLabel = Math.max(0, ...[train, val, test].map((s) => s.labels.reduce((a, b) => Math.max(a, b), 0)))
+    return { train, val, test, maxLabel }
+  })
