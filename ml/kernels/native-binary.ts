@@ -16,7 +16,8 @@ const size = (shape: ReadonlyArray<number>): number => shape.reduce((a, b) => a 
 
 /** Whether `small`, leading 1s dropped, is the trailing block of `large`. */
 const isTrailingBlock = (large: ReadonlyArray<number>, small: ReadonlyArray<number>): boolean => {
-  const trimmed = small.slice(small.findIndex((d) => d !== 1) === -1 ? small.length : small.findIndex((d) => d !== 1))
+  const first = small.findIndex((d) => d !== 1)
+  const trimmed = first === -1 ? [] : small.slice(first)
   return trimmed.length <= large.length && trimmed.every((d, i) => d === large[large.length - trimmed.length + i])
 }
 
