@@ -124,11 +124,15 @@ export const AugmentConfig = Schema.Struct({
 })
 export type AugmentConfig = typeof AugmentConfig.Type
 
+const evaluationSubsetDoc =
+  "At most this many train-split embeddings as the evaluation's labelled train set (evenly spaced rows); all when absent"
+
 export const ProbeConfig = Schema.Struct({
   /** L2 strengths tried; the best on the val split is kept. */
   l2Grid: withDefault(Schema.NonEmptyArray(NonNegative), [1e-4, 1e-3, 1e-2] as const),
   /** L-BFGS iterations per grid point. */
-  maxIterations: withDefault(PositiveInt, 100)
+  maxIterations: withDefault(PositiveInt, 100),
+  maxTrainImages: Schema.optional(PositiveInt).annotations({ description: evaluationSubsetDoc })
 })
 export type ProbeConfig = typeof ProbeConfig.Type
 
@@ -136,7 +140,8 @@ export const KnnConfig = Schema.Struct({
   /** Neighbour counts tried; the best on the val split is kept (ties: the smaller k). */
   kGrid: withDefault(Schema.NonEmptyArray(PositiveInt), [5, 10, 20, 50, 200] as const),
   /** Vote weight exp(similarity / temperature), as in InstDisc and solo-learn. */
-  temperature: withDefault(Positive, 0.07)
+  temperature: withDefault(Positive, 0.07),
+  maxTrainImages: Schema.optional(PositiveInt).annotations({ description: evaluationSubsetDoc })
 })
 export type KnnConfig = typeof KnnConfig.Type
 

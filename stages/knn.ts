@@ -40,7 +40,7 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
         const [{ knnEvaluate, similarityEngineFor }, { writeKnnMetrics }, { writePredictions }] = yield* Effect.promise(() =>
           Promise.all([import("../ml/knn.ts"), import("../ml/tables/knn-metrics.ts"), import("../ml/tables/predictions.ts")])
         )
-        const { train, val, test, maxLabel } = yield* readRunEmbeddings(ctx)
+        const { train, val, test, maxLabel } = yield* readRunEmbeddings(ctx, ctx.params.knn.maxTrainImages)
         const classCount = Math.max(train.classNames.length, maxLabel + 1)
         const started = performance.now()
         const result = knnEvaluate(train, val, test, { classCount, ...ctx.params.knn }, similarityEngineFor(info.name))

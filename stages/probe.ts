@@ -44,7 +44,7 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
         const [{ writeProbeResult }, { writePredictions }, { linearProbe }] = yield* Effect.promise(() =>
           Promise.all([import("../ml/tables/probe-results.ts"), import("../ml/tables/predictions.ts"), import("../ml/linear-probe.ts")])
         )
-        const { train, val, test, maxLabel } = yield* readRunEmbeddings(ctx)
+        const { train, val, test, maxLabel } = yield* readRunEmbeddings(ctx, ctx.params.probe.maxTrainImages)
         const classNames = train.classNames.length > maxLabel ? train.classNames : Array.from({ length: maxLabel + 1 }, (_, i) => String(i))
         const started = performance.now()
         const result = linearProbe(train, val, test, { classCount: classNames.length, ...ctx.params.probe })

@@ -23,11 +23,20 @@ export const openEvaluationBackend = (ctx: StageContext<{ readonly compute: Reso
     return info
   })
 
-/** The run's three embedding sets (inputs train, val, test) and the largest label among them. */
-export const readRunEmbeddings = (ctx: StageContext<unknown>) =>
+/**
+ * The run's three embedding sets (inputs train, val, test) and the largest label among them; with
+ * `maxTrainImages`, train is that many evenly spaced rows (recorded in provenance).
+ */
+export const readRunEmbeddings = (ctx: StageContext<unknown>, maxTrainImages?: number) =>
   Effect.gen(function* () {
-    const { readEmbeddings } = yield* Effect.promise(() => import("../ml/tables/embeddings.ts"))
-    const [train, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
+    const [{ readEmbeddings }, { evenlySpacedRows }] = yield* Effect.promise(() =>
+      Promise.all([import("../ml/tables/embeddings.ts"), import("../ml/evenly-spaced.ts")]))
+    const [allTrain, val, test] = yield* Effect.all([ctx.inputs.train, ctx.inputs.val, ctx.inputs.test].map((i) => readEmbeddings(i.path)))
+    const train = maxTrainImages === undefined ? allTrain : evenlySpacedRows(allTrain, maxTrainImages)
+    if (train !== allTrain) {
+      yield* ctx.recordProvenance({ trainImagesEvaluated: train.count, trainImagesEmbedded: allTrain.count })
+      yield* ctx.log(`${ctx.stage}: ${train.count} of ${allTrain.count} train embeddings (evenly spaced rows)`)
+    }
     if (val.dim !== train.dim || test.dim !== train.dim) {
       return yield* Effect.fail(
         new ProbeInputMismatch({

@@ -35,6 +35,29 @@ export interface ArtifactKind<M extends { readonly kind: string }> {
   readonly metadata: Schema.Schema<M, any>
 }
 
+/** Node reads at most 2 GiB per call (fs.readFile refuses larger files): reads go in pieces of this size. */
+const readPiece = 1 << 30
+
+/**
+ * The whole file in one buffer, read in pieces: at the article's scale an embeddings table passes 2 GiB
+ * (800k raw-pixel rows are 2.5 GB), which fs.readFile refuses.
+ */
+export const readWholeFile = async (path: string, piece = readPiece): Promise<Buffer> => {
+  const handle = await fsp.open(path, "r")
+  try {
+    const { size } = await handle.stat()
+    const bytes = Buffer.allocUnsafe(size)
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(piece, size - at), at)
+      if (bytesRead === 0) throw new Error(`${path} ended at byte ${at} of ${size} (it shrank while being read)`)
+      at += bytesRead
+    }
+    return bytes
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Reads an Arrow IPC file of one artifact kind: its columns must be there and its `seed` metadata must decode. */
 export const readArrowFile = <M extends { readonly kind: string }>(
   path: string,
@@ -42,8 +65,8 @@ export const readArrowFile = <M extends { readonly kind: string }>(
 ): Effect.Effect<{ table: Table; metadata: M }, ArtifactIoError> =>
   Effect.gen(function* () {
     const bytes = yield* Effect.tryPromise({
-      try: () => fsp.readFile(path),
-      catch: (e) => new ArtifactIoError({ path, message: `cannot read ${path}: ${String(e)}` })
+      try: () => readWholeFile(path),
+      catch: (e) => new ArtifactIoError({ path, message: `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}` })
     })
     const table = yield* Effect.try({
       try: () => tableFromIPC(bytes),

@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { readEmbeddings } from "../../ml/tables/embeddings.ts"
 import { readProbeMetrics } from "../../ml/tables/probe-results.ts"
+import { readWholeFile } from "../../ml/tables/arrow-file.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 
 const dir = sharedTempDir("artifact-readers-")
@@ -96,4 +97,11 @@ describe("artifact readers", () => {
       }
     })
   )
+
+  it("reads a file in pieces to the same bytes (Node reads at most 2 GiB per call)", async () => {
+    const file = path.join(dir, "pieces.bin")
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251)
+    fs.writeFileSync(file, bytes)
+    for (const piece of [1, 7, 999, 1000, 4096]) expect(new Uint8Array(await readWholeFile(file, piece))).toEqual(bytes)
+  })
 })

@@ -76,6 +76,19 @@ describe("probe stage", () => {
     expect(predictions.predicted.filter((p, i) => p === predictions.labels[i]).length / 150).toBeCloseTo(top1, 12)
   })
 
+  it("with probe.maxTrainImages, learns from that many evenly spaced train rows and says so", async () => {
+    const inputs = { train: await writeSplit("train-sub", 300, 5, "a"), val: await writeSplit("val-sub", 90, 5, "b"), test: await writeSplit("test-sub", 150, 5, "c") }
+    const stage = probeStage(method)
+    const subsetConfig = seedConfig({ probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80, maxTrainImages: 60 }, compute: { backend: "cpu" } })
+    const params = stage.selectParams(subsetConfig)
+    expect(params).toMatchObject({ probe: { maxTrainImages: 60 } })
+    const result = await Effect.runPromise(runStageDirectly(stage, params, inputs, path.join(dir, "out-sub")))
+    expect(result.provenance).toMatchObject({ trainImagesEvaluated: 60, trainImagesEmbedded: 300 })
+    expect(tableFromIPC(fs.readFileSync(result.outputs.metrics)).toArray()[0].toJSON().top1).toBeGreaterThan(0.85)
+    // a subset is a different evaluation: it is in the params, hence in the cache key
+    expect(params).not.toEqual(stage.selectParams(config))
+  })
+
   it("fails clearly when the splits' embedding dims differ", async () => {
     const inputs = { train: await writeSplit("t4", 30, 4, "a"), val: await writeSplit("v5", 30, 5, "b"), test: await writeSplit("s5", 30, 5, "c") }
     const stage = probeStage(method)
