@@ -1,6 +1,7 @@
 /** The geometry of an NHWC 2-D convolution as the gradient kernels need it, with clear errors for what they do not support. */
 import * as Data from "effect/Data"
 import * as tf from "@tensorflow/tfjs-core"
+import type { ConvShape } from "../onednn/convolution.ts"
 
 /** A convolution the project's wasm gradient kernels cannot compute. */
 export class UnsupportedConvolution extends Data.TaggedError("UnsupportedConvolution")<{
@@ -8,21 +9,8 @@ export class UnsupportedConvolution extends Data.TaggedError("UnsupportedConvolu
   readonly hint?: string
 }> {}
 
-export interface ConvGeometry {
-  readonly batch: number
-  readonly inHeight: number
-  readonly inWidth: number
-  readonly inChannels: number
-  readonly outHeight: number
-  readonly outWidth: number
-  readonly outChannels: number
-  readonly filterHeight: number
-  readonly filterWidth: number
-  readonly strideHeight: number
-  readonly strideWidth: number
-  readonly padTop: number
-  readonly padLeft: number
-}
+/** One geometry type for the wasm gradient kernels and the oneDNN plans (which need all four pads). */
+export type ConvGeometry = ConvShape
 
 /** The attributes tfjs passes to every conv kernel. */
 export interface ConvAttrs {
@@ -76,6 +64,8 @@ export const convGeometry = (
     strideHeight: info.strideHeight,
     strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
-    padLeft: info.padInfo.left
+    padBottom: info.padInfo.bottom,
+    padLeft: info.padInfo.left,
+    padRight: info.padInfo.right
   }
 }

@@ -5,26 +5,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { runConvolution, type ConvPass, type ConvShape } from "../onednn/convolution.ts"
-import type { ConvAttrs } from "./conv-geometry.ts"
+import { convGeometry, type ConvAttrs } from "./conv-geometry.ts"
 import { heapBase, tensorAddress } from "./native-heap.ts"
 import { allocF32, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
 
 const supported = (attrs: ConvAttrs): boolean =>
   (attrs.dataFormat === undefined || attrs.dataFormat === "NHWC") && tf.backend_util.tupleValuesAreOne(attrs.dilations ?? 1)
-
-const convShape = (inShape: ReadonlyArray<number>, filterShape: ReadonlyArray<number>, attrs: ConvAttrs): ConvShape => {
-  const info = tf.backend_util.computeConv2DInfo(
-    inShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, "channelsLast"
-  )
-  return {
-    batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
-    outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
-    filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-    padTop: info.padInfo.top, padBottom: info.padInfo.bottom, padLeft: info.padInfo.left, padRight: info.padInfo.right
-  }
-}
 
 /** Allocates the output, then runs the pass on the three tensors' heap addresses (taken after the allocation: a malloc may move the heap). */
 const run = (backend: WasmBackend, pass: ConvPass, g: ConvShape, a: Info, b: Info, outShape: ReadonlyArray<number>): Info => {
@@ -47,7 +33,7 @@ const kernel = (kernelName: string, fallback: tf.KernelConfig, native: (args: Wa
 export const nativeConv2DConfig: Make = (fallback) =>
   kernel(tf.Conv2D, fallback, ({ inputs, backend, attrs }) => {
     const { x, filter } = inputs as { x: Info; filter: Info }
-    const g = convShape(x.shape, filter.shape, attrs as ConvAttrs)
+    const g = convGeometry("Conv2D", x.shape, filter.shape, attrs as ConvAttrs)
     return run(backend, "forward", g, x, filter, [g.batch, g.outHeight, g.outWidth, g.outChannels])
   })
 
@@ -55,12 +41,12 @@ export const nativeConv2DBackpropInputConfig: Make = (fallback) =>
   kernel(tf.Conv2DBackpropInput, fallback, ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: Info; filter: Info }
     const inputShape = attrs.inputShape as [number, number, number, number]
-    return run(backend, "backwardData", convShape(inputShape, filter.shape, attrs as ConvAttrs), dy, filter, inputShape)
+    return run(backend, "backwardData", convGeometry("Conv2DBackpropInput", inputShape, filter.shape, attrs as ConvAttrs), dy, filter, inputShape)
   })
 
 export const nativeConv2DBackpropFilterConfig: Make = (fallback) =>
   kernel(tf.Conv2DBackpropFilter, fallback, ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: Info; dy: Info }
     const filterShape = attrs.filterShape as [number, number, number, number]
-    return run(backend, "backwardWeights", convShape(x.shape, filterShape, attrs as ConvAttrs), x, dy, filterShape)
+    return run(backend, "backwardWeights", convGeometry("Conv2DBackpropFilter", x.shape, filterShape, attrs as ConvAttrs), x, dy, filterShape)
   })
