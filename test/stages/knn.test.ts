@@ -3,31 +3,17 @@ import { tableFromIPC } from "apache-arrow"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { makeRng } from "../../data/random.ts"
-import { writeEmbeddings } from "../../ml/tables/embeddings.ts"
 import { readPredictions } from "../../ml/tables/predictions.ts"
 import { knnStage } from "../../stages/knn.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
+import { writeClusteredEmbeddings } from "./embedding-fixture.ts"
 import { computeSlice } from "../../stages/compute.ts"
 import { seedConfig } from "../support/seed-config.ts"
 
 const dir = sharedTempDir("seed-knn-")
 
-/** Embeddings where class k shifts feature k by 2. */
-const writeSplit = async (name: string, count: number, seed: string) => {
-  const rng = makeRng(seed)
-  const dim = 5
-  const values = new Float32Array(count * dim)
-  const labels = new Uint8Array(count)
-  for (let n = 0; n < count; n++) {
-    labels[n] = n % 3
-    for (let d = 0; d < dim; d++) values[n * dim + d] = rng.normal() * 0.5 + (d === labels[n] ? 2 : 0)
-  }
-  const file = path.join(dir, `${name}.arrow`)
-  await Effect.runPromise(writeEmbeddings(file, { ids: Int32Array.from({ length: count }, (_, i) => 500 + i), labels, values, count, dim, method: "m", classNames: ["x", "y", "z"] }))
-  return file
-}
+const writeSplit = (name: string, count: number, seed: string) => writeClusteredEmbeddings(dir, name, count, 5, seed, 500)
 
 const run = { method: { name: "m", kind: "autoencoder" as const, loss: "bce" as const }, seed: 1 }
 const config = seedConfig({ knn: { kGrid: [3, 10], temperature: 0.1 }, compute: { backend: "cpu" } })

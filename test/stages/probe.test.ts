@@ -4,30 +4,17 @@ import { tableFromIPC } from "apache-arrow"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { makeRng } from "../../data/random.ts"
-import { readEmbeddings, writeEmbeddings } from "../../ml/tables/embeddings.ts"
+import { readEmbeddings } from "../../ml/tables/embeddings.ts"
 import { readPredictions } from "../../ml/tables/predictions.ts"
 import { probeStage } from "../../stages/probe.ts"
 import { runStageDirectly } from "../support/run-stage.ts"
 import { seedConfig } from "../support/seed-config.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
+import { writeClusteredEmbeddings } from "./embedding-fixture.ts"
 
 const dir = sharedTempDir("seed-probe-")
 
-/** Embeddings where class k shifts feature k by `separation`. */
-const writeSplit = async (name: string, count: number, dim: number, seed: string) => {
-  const rng = makeRng(seed)
-  const values = new Float32Array(count * dim)
-  const labels = new Uint8Array(count)
-  for (let n = 0; n < count; n++) {
-    labels[n] = n % 3
-    for (let d = 0; d < dim; d++) values[n * dim + d] = rng.normal() * 0.5 + (d === labels[n] ? 2 : 0)
-  }
-  const file = path.join(dir, `${name}.arrow`)
-  const ids = Int32Array.from({ length: count }, (_, i) => i)
-  await Effect.runPromise(writeEmbeddings(file, { ids, labels, values, count, dim, method: "m", classNames: ["x", "y", "z"] }))
-  return file
-}
+const writeSplit = (name: string, count: number, dim: number, seed: string) => writeClusteredEmbeddings(dir, name, count, dim, seed)
 
 const method = { method: { name: "m", kind: "contrastive" as const, temperature: 0.5, projectionDim: 8 }, seed: 2 }
 const config = seedConfig({ probe: { l2Grid: [1e-3, 1e-1], maxIterations: 80 }, compute: { backend: "cpu" } })
