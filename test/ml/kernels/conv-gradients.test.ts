@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as tf from "@tensorflow/tfjs-core"
 import "@tensorflow/tfjs-backend-cpu"
 import { selectBackend } from "../../../ml/backend.ts"
-import { makeRng, type Rng } from "../../../ml/random.ts"
+import { makeRng } from "../../../ml/random.ts"
+import { randomTensor, relativeError } from "./compare.ts"
 
 type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding
 interface Case { batch: number; size: [number, number]; cin: number; cout: number; k: [number, number]; stride: number; pad: Pad }
-
-const randomTensor = (rng: Rng, shape: Array<number>): tf.Tensor =>
-  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape)
 
 /** Gradients of sum(conv2d(x, w) * r) with respect to x and w, computed on `backend`. */
 const gradients = async (backend: string, c: Case, seed: number): Promise<[Float32Array, Float32Array]> => {
@@ -25,14 +23,6 @@ const gradients = async (backend: string, c: Case, seed: number): Promise<[Float
   })
 }
 
-const relativeError = (expected: Float32Array, actual: Float32Array): number => {
-  let diff = 0, scale = 1e-12
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(expected[i] - actual[i]))
-    scale = Math.max(scale, Math.abs(expected[i]))
-  }
-  return diff / scale
-}
 
 const fixedCases: Array<Case> = [
   { batch: 2, size: [7, 9], cin: 3, cout: 5, k: [3, 3], stride: 1, pad: "same" },

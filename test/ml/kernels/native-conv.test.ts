@@ -11,17 +11,15 @@ import { selectBackend } from "../../../ml/backend.ts"
 import { cachedConvPlans, convolutionsRun } from "../../../ml/onednn/convolution.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
 import { cachedRowSumPlans } from "../../../ml/onednn/row-sum.ts"
-import { makeRng, type Rng } from "../../../ml/random.ts"
+import { makeRng } from "../../../ml/random.ts"
 import { randomBatch, referenceNet, trainStep } from "../../../bench/train-step/reference-net.ts"
+import { randomTensor, relativeError } from "./compare.ts"
 
 type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding
 interface Case { batch: number; size: [number, number]; cin: number; cout: number; k: number; stride: number; pad: Pad; transposed?: boolean }
 
 const onednn = probeOneDnn()
 const title = (name: string) => (onednn.available ? name : `${name} (skipped: ${onednn.reason})`)
-
-const randomTensor = (rng: Rng, shape: Array<number>): tf.Tensor =>
-  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape)
 
 /** The op of a case: a convolution, or (the autoencoder's decoder) a transposed convolution to twice the size. */
 const op = (c: Case) => (a: tf.Tensor, w: tf.Tensor): tf.Tensor4D =>
@@ -44,14 +42,6 @@ const evaluate = async (backend: string, c: Case, seed: number): Promise<Array<F
   })
 }
 
-const relativeError = (expected: Float32Array, actual: Float32Array): number => {
-  let diff = 0, scale = 1e-12
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(expected[i] - actual[i]))
-    scale = Math.max(scale, Math.abs(expected[i]))
-  }
-  return diff / scale
-}
 
 /** The encoders' layers (28x28 Fashion-MNIST, quick's widths 16/32/64 and full's 32/64/128, strides 1 then 2, "same"). */
 const encoderCases: Array<Case> = [

@@ -10,6 +10,7 @@ import { selectBackend } from "../../../ml/backend.ts"
 import { matMulRuns } from "../../../ml/onednn/matmul.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
 import { makeRng } from "../../../ml/random.ts"
+import { relativeError } from "./compare.ts"
 
 const onednn = probeOneDnn()
 const title = (name: string) => (onednn.available ? name : `${name} (skipped: ${onednn.reason})`)
@@ -39,14 +40,6 @@ const evaluate = async (backend: string, c: Case, seed: string) => {
   })
 }
 
-const relativeError = (expected: Float32Array, actual: Float32Array): number => {
-  let diff = 0, scale = 1e-12
-  expected.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(v - actual[i]))
-    scale = Math.max(scale, Math.abs(v))
-  })
-  return diff / scale
-}
 
 describe.skipIf(!onednn.available)(title("native BatchMatMul vs the cpu backend"), () => {
   beforeAll(async () => { await selectBackend("native", { threads: 2 }) })
