@@ -3,9 +3,9 @@
  * fault injection through the real CLI (started as `pnpm pipeline` starts it), at seeded random moments.
  * - kills: SIGKILL of the runner alone (even kills) or of its whole process group (odd kills). After
  *   each: the runner's workers must be gone within 5 s, and every object in the store must hash to
- *   its name with no index entry pointing at a missing one. On the fixture DAG each kill hits a fresh
- *   config and is followed by a rerun and `audit`, which must pass; on `smoke` (minutes per run) the
- *   next kill's run is that rerun, and one last run plus `audit` must pass.
+ *   its name with no index entry pointing at a missing one. Each kill hits a fresh config (the fixture's
+ *   row count, smoke's data seed), so the run it interrupts is computing, not reusing a warm store; it is
+ *   followed by a rerun of that config and `audit`, which must pass, and one last run plus `audit` must pass.
  * - interrupts: SIGINT to the runner alone (even ones) or to its process group, as a terminal's Ctrl-C
  *   sends it (odd ones); it must exit with 130 (or, before the CLI has loaded, die of
  *   SIGINT, which a shell reports as 130 too); the time it takes is the latency.
@@ -17,28 +17,35 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { makeRng } from "../data/random.ts"
+import { benchArgs, numberFlag } from "./args.ts"
 import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
 import { objectCount, storeProblems } from "../test/support/store-integrity.ts"
 
-const flag = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : fallback
+const usage = "pnpm bench faults [--dag smoke|fixture] [--kills 20] [--interrupts 10] [--seed 1] [--window-ms N] [--json]"
+const text = { type: "string" } as const
+const { values: flags } = benchArgs(usage, {
+  options: { dag: text, kills: text, interrupts: text, seed: text, "window-ms": text, json: { type: "boolean" } }
+})
+const json = flags.json === true
+const dag = flags.dag ?? "smoke"
+if (dag !== "smoke" && dag !== "fixture") {
+  console.error(`--dag expects smoke or fixture, got "${dag}"\nusage: ${usage}`)
+  process.exit(2)
 }
-const json = process.argv.includes("--json")
-const dag = flag("dag", "smoke") as "smoke" | "fixture"
-const kills = Number(flag("kills", "20"))
-const interrupts = Number(flag("interrupts", "10"))
-const seed = Number(flag("seed", "1"))
-const windowFlag = flag("window-ms", "")
+const kills = numberFlag(usage, "kills", flags.kills, 20)
+const interrupts = numberFlag(usage, "interrupts", flags.interrupts, 10)
+const seed = numberFlag(usage, "seed", flags.seed, 1)
+const windowFlag = flags["window-ms"] === undefined ? undefined : numberFlag(usage, "window-ms", flags["window-ms"], 0)
 const say = (line: string) => void (json || console.log(line))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "bench-faults-")))
 const store = path.join(scratch, "artifacts")
 
-/** Where the CLI runs and how each run is varied (the fixture gets a fresh config per run, so every run computes). */
+/** Where the CLI runs and how each run is varied (a fresh config per run, so every run computes). */
 const project = (() => {
-  if (dag === "smoke") return { dir: repoRoot, entry: "stages/main.ts", args: ["--profile", "smoke"], variant: (_: number): Array<string> => [] }
+  // a new seed changes the synthetic images and every stage after them
+  if (dag === "smoke") return { dir: repoRoot, entry: "stages/main.ts", args: ["--profile", "smoke"], variant: (i: number) => ["--set", `dataset.seed=${1000 + i}`] }
   for (const [rel, text] of Object.entries(fixtureFiles)) {
     fs.mkdirSync(path.dirname(path.join(scratch, rel)), { recursive: true })
     fs.writeFileSync(path.join(scratch, rel), text)
@@ -94,7 +101,7 @@ const waitGone = async (pids: ReadonlyArray<number>, limitMs: number) => {
   return { ms: Date.now() - t0, left: pids.filter(alive) }
 }
 
-// the moments are spread over one whole run: on the fixture, a clean run timed first (startup included;
+// the moments are spread over one whole run: a clean run of a fresh config timed first (startup included;
 // after a `status`, which loads every stage's module and hashes its code but runs nothing, so the
 // loader's cache and the store's stat cache are warm for a fraction of a run's time)
 const cleanRunMs = (variant: number) => {
@@ -103,11 +110,11 @@ const cleanRunMs = (variant: number) => {
   if (run.code !== 0) throw new Error(`the clean run failed:\n${run.output}`)
   return Date.now() - started
 }
-if (dag === "fixture" && !windowFlag) {
+if (windowFlag === undefined) {
   const warm = runToEnd("status", [...project.args, ...project.variant(-2)])
   if (warm.code !== 0) throw new Error(`status failed:\n${warm.output}`)
 }
-const windowMs = windowFlag ? Number(windowFlag) : dag === "fixture" ? cleanRunMs(-2) : 60_000
+const windowMs = windowFlag ?? cleanRunMs(-2)
 say(`kill moments drawn uniformly in 0..${windowMs} ms after a run starts (seed ${seed})`)
 const rng = makeRng(`bench-faults/${seed}`)
 const failures: Array<string> = []
@@ -135,15 +142,13 @@ while (killLog.length < kills && attempts++ < kills * 3) {
   const problems = storeProblems(store)
   failures.push(...problems.map((p) => `kill ${i + 1}: ${p}`))
   const entry: Record<string, unknown> = { kill: i + 1, target: group ? "process group" : "runner alone", afterMs, running, workers: workers.length, workersGoneMs: gone.ms, storeProblems: problems.length }
-  if (dag === "fixture") {
-    const rerun = runToEnd("run", variant), audit = runToEnd("audit", [])
-    if (rerun.code !== 0) failures.push(`kill ${i + 1}: rerun exited ${rerun.code}:\n${rerun.output}`)
-    if (audit.code !== 0) failures.push(`kill ${i + 1}: audit exited ${audit.code}:\n${audit.output}`)
-    Object.assign(entry, { rerunExit: rerun.code, auditExit: audit.code })
-  }
+  const rerun = runToEnd("run", variant), audit = runToEnd("audit", [])
+  if (rerun.code !== 0) failures.push(`kill ${i + 1}: rerun exited ${rerun.code}:\n${rerun.output}`)
+  if (audit.code !== 0) failures.push(`kill ${i + 1}: audit exited ${audit.code}:\n${audit.output}`)
+  Object.assign(entry, { rerunExit: rerun.code, auditExit: audit.code })
   killLog.push(entry)
   say(`kill ${i + 1}/${kills} (${entry.target}) at ${afterMs} ms during "${running}": ${workers.length} worker(s) gone in ${gone.ms} ms, ` +
-    `${problems.length} store problem(s)${dag === "fixture" ? `, rerun exit ${entry.rerunExit}, audit exit ${entry.auditExit}` : ""}`)
+    `${problems.length} store problem(s), rerun exit ${rerun.code}, audit exit ${audit.code}`)
 }
 const finalRun = runToEnd("run", project.variant(attempts + 1))
 const finalAudit = runToEnd("audit", [])
