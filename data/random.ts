@@ -3,6 +3,9 @@
  * never from the unseeded global generator, so the same config gives the same artifacts.
  */
 
+/** A generator's exact position: xoshiro's four words and Box-Muller's spare draw (a checkpoint saves it). */
+export type RngState = readonly [number, number, number, number, number | null]
+
 /** A seeded pseudo-random generator (xoshiro128**). */
 export interface Rng {
   /** Uniform float in [0, 1). */
@@ -15,6 +18,10 @@ export interface Rng {
   readonly fork: (label: string) => Rng
   /** A 32-bit integer seed for libraries that take one (tfjs initializers). */
   readonly seed32: () => number
+  /** Where the sequence stands now. */
+  readonly state: () => RngState
+  /** Continues the sequence from a saved `state()`, draw for draw. */
+  readonly restore: (state: RngState) => void
 }
 
 /** cyrb128: hashes a string to four 32-bit words, used to seed xoshiro from any label. */
@@ -68,7 +75,12 @@ export const makeRng = (seed: number | string): Rng => {
       return radius * Math.cos(2 * Math.PI * v)
     },
     fork: (child) => makeRng(`${label}/${child}`),
-    seed32: () => nextU32()
+    seed32: () => nextU32(),
+    state: () => [a, b, c, d, spare ?? null],
+    restore: (state) => {
+      ;[a, b, c, d] = state
+      spare = state[4] ?? undefined
+    }
   }
 }
 

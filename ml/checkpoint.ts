@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CheckpointProgress } from "../schemas/checkpoint.ts"
+import { CheckpointProgress, type InEpochProgress } from "../schemas/checkpoint.ts"
 import { readWeights, writeWeights, type NamedWeights } from "./tables/weights.ts"
 import type { EpochRecord } from "../schemas/artifacts.ts"
 
@@ -22,6 +22,8 @@ export interface TrainingCheckpoint {
   /** The divergence check's reference loss (the first step's). */
   readonly referenceLoss: number | undefined
   readonly tensors: ReadonlyArray<NamedWeights>
+  /** Set when the checkpoint was taken inside the epoch after `epochsDone`. */
+  readonly inEpoch?: InEpochProgress
 }
 
 /** The fields of tfjs's AdamOptimizer that its getWeights/setWeights do not round-trip bit for bit. */
@@ -30,7 +32,10 @@ interface AdamBetaPowers {
   readonly accBeta2: tf.Variable
 }
 
-const epochDir = (dir: string, epochs: number) => path.join(dir, `epoch-${String(epochs).padStart(5, "0")}`)
+/** `epoch-00002`, or `epoch-00002-step-0000500` inside the third epoch: names sort in training order. */
+const checkpointDir = (dir: string, checkpoint: Pick<TrainingCheckpoint, "epochsDone" | "inEpoch">) =>
+  path.join(dir, `epoch-${String(checkpoint.epochsDone).padStart(5, "0")}` +
+    (checkpoint.inEpoch === undefined ? "" : `-step-${String(checkpoint.inEpoch.stepsDone).padStart(7, "0")}`))
 
 const named = (name: string, tensor: tf.Tensor): NamedWeights => ({
   name,
@@ -80,10 +85,10 @@ export const restoreTrainingState = (
     return true
   })
 
-/** Saves the state after `checkpoint.epochsDone` epochs and drops older checkpoints. */
+/** Saves the state after `checkpoint.epochsDone` epochs (and `inEpoch.stepsDone` steps of the next) and drops older checkpoints. */
 export const saveCheckpoint = (dir: string, checkpoint: TrainingCheckpoint) =>
   Effect.gen(function* () {
-    const final = epochDir(dir, checkpoint.epochsDone)
+    const final = checkpointDir(dir, checkpoint)
     const partial = `${final}.partial`
     yield* Effect.sync(() => {
       fs.rmSync(partial, { recursive: true, force: true })
@@ -91,7 +96,8 @@ export const saveCheckpoint = (dir: string, checkpoint: TrainingCheckpoint) =>
     })
     yield* writeWeights(path.join(partial, "state.arrow"), checkpoint.tensors, { method: "checkpoint", backend: tf.getBackend() })
     yield* Effect.sync(() => {
-      fs.writeFileSync(path.join(partial, "progress.json"), JSON.stringify({ epochsDone: checkpoint.epochsDone, history: checkpoint.history, referenceLoss: checkpoint.referenceLoss }))
+      const { epochsDone, history, referenceLoss, inEpoch } = checkpoint
+      fs.writeFileSync(path.join(partial, "progress.json"), JSON.stringify({ epochsDone, history, referenceLoss, inEpoch }))
       fs.renameSync(partial, final)
       for (const entry of fs.readdirSync(dir)) {
         if (path.join(dir, entry) !== final) fs.rmSync(path.join(dir, entry), { recursive: true, force: true })
@@ -102,7 +108,7 @@ export const saveCheckpoint = (dir: string, checkpoint: TrainingCheckpoint) =>
 /** The newest complete checkpoint in `dir`, or undefined (none, or unreadable: training starts over, with a warning). */
 export const loadCheckpoint = (dir: string): Effect.Effect<TrainingCheckpoint | undefined> =>
   Effect.gen(function* () {
-    const newest = fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => /^epoch-\d+$/.test(e)).sort().at(-1) : undefined
+    const newest = fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => /^epoch-\d+(-step-\d+)?$/.test(e)).sort().at(-1) : undefined
     if (newest === undefined) return undefined
     const progressFile = path.join(dir, newest, "progress.json")
     const progress = yield* Schema.decodeUnknown(Schema.parseJson(CheckpointProgress))(fs.readFileSync(progressFile, "utf8"), { errors: "first" }).pipe(

@@ -42,7 +42,7 @@ export interface TrainedRun extends EncoderRun {
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
   /** Epoch checkpoints of the training loop go here (resumed when present). */
   readonly checkpointDir?: string
-  readonly onResume?: (epochsDone: number) => Effect.Effect<void>
+  readonly onResume?: (epochsDone: number, stepsDone: number) => Effect.Effect<void>
 }
 
 export type PretrainOptions = RandomEncoderRun | TrainedRun
@@ -93,6 +93,7 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
           maxImages: options.training.maxTrainImages,
           onStep: options.onStep,
           checkpointDir: options.checkpointDir,
+          checkpointEverySteps: options.training.checkpointEverySteps,
           onResume: options.onResume,
           label: `pretrain:${method.name}`
         })

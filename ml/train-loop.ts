@@ -2,7 +2,8 @@
  * The one training loop every trainable method shares: a seeded data feed (optional subset,
  * per-epoch shuffle, fixed-size batches, fresh augmented views per batch), Adam over the encoder
  * and the method's heads, per-epoch history, a divergence check on every step, and optional
- * epoch checkpoints to resume from.
+ * checkpoints to resume from: after every epoch, and every N steps inside one (a 1M-image epoch is
+ * most of an hour). A resumed run ends with the same bytes as an uninterrupted one.
  */
 import * as tf from "@tensorflow/tfjs-core"
 import * as Data from "effect/Data"
@@ -12,6 +13,7 @@ import type { AugmentConfig } from "../schemas/methods.ts"
 import type { ImageSet } from "../data/image-set.ts"
 import { augmentImages } from "./augment.ts"
 import type { ArtifactIoError } from "./tables/arrow-file.ts"
+import type { InEpochProgress } from "../schemas/checkpoint.ts"
 import { captureTrainingState, loadCheckpoint, restoreTrainingState, saveCheckpoint } from "./checkpoint.ts"
 import type { Encoder } from "./encoder.ts"
 import type { TrainableMethod } from "./methods/method.ts"
@@ -44,8 +46,10 @@ export interface TrainOptions {
   readonly label?: string
   /** Saves the training state here after every epoch, and resumes from what it finds (ml/checkpoint.ts). */
   readonly checkpointDir?: string
-  /** Called when training resumes from a checkpoint, with the epochs it skips. */
-  readonly onResume?: (epochsDone: number) => Effect.Effect<void>
+  /** Also saves it every this many steps inside an epoch (with checkpointDir). */
+  readonly checkpointEverySteps?: number
+  /** Called when training resumes from a checkpoint, with the epochs it skips (and the steps of the next). */
+  readonly onResume?: (epochsDone: number, stepsDone: number) => Effect.Effect<void>
 }
 
 /** A step whose |loss| exceeds this multiple of the first step's (at least 1) counts as exploding. */
@@ -72,19 +76,32 @@ export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<Ep
       const history: Array<EpochRecord> = []
       let reference: number | undefined
       let firstEpoch = 0
+      let inEpoch: InEpochProgress | undefined
       const saved = options.checkpointDir === undefined ? undefined : yield* loadCheckpoint(options.checkpointDir)
-      if (saved !== undefined && saved.epochsDone <= options.epochs && (yield* restoreTrainingState(saved.tensors, variables, optimizer))) {
+      const fits = saved !== undefined &&
+        (saved.inEpoch === undefined ? saved.epochsDone <= options.epochs : saved.epochsDone < options.epochs && saved.inEpoch.stepsDone < stepsPerEpoch)
+      if (fits && (yield* restoreTrainingState(saved.tensors, variables, optimizer))) {
         history.push(...saved.history)
         reference = saved.referenceLoss
         firstEpoch = saved.epochsDone
-        if (options.onResume) yield* options.onResume(firstEpoch)
+        inEpoch = saved.inEpoch
+        if (options.onResume) yield* options.onResume(firstEpoch, inEpoch?.stepsDone ?? 0)
       }
+      const save = (epochsDone: number, partial?: InEpochProgress) =>
+        Effect.gen(function* () {
+          const tensors = yield* captureTrainingState(variables, optimizer)
+          yield* saveCheckpoint(options.checkpointDir!, { epochsDone, history, referenceLoss: reference, tensors, inEpoch: partial })
+        })
+      const every = options.checkpointDir === undefined ? undefined : options.checkpointEverySteps
       for (let epoch = firstEpoch; epoch < options.epochs; epoch++) {
         const epochRng = options.rng.fork(`epoch-${epoch}`)
         const order = permutation(rows.length, epochRng)
-        const started = performance.now()
-        let lossSum = 0
-        for (let step = 0; step < stepsPerEpoch; step++) {
+        // resuming inside this epoch: the same order, then the generator where the checkpoint left it
+        const resumed = epoch === firstEpoch ? inEpoch : undefined
+        if (resumed !== undefined) epochRng.restore(resumed.rng)
+        const started = performance.now() - (resumed?.seconds ?? 0) * 1000
+        let lossSum = resumed?.lossSum ?? 0
+        for (let step = resumed?.stepsDone ?? 0; step < stepsPerEpoch; step++) {
           const batch = order.subarray(step * size, (step + 1) * size).map((i) => rows[i])
           const loss = yield* Effect.sync(() => trainStep(options, optimizer, variables, batch, epochRng, epochRng.fork(`step-${step}`)))
           reference ??= Math.max(1, Math.abs(loss))
@@ -93,13 +110,14 @@ export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<Ep
           }
           lossSum += loss
           if (options.onStep) yield* options.onStep(epoch * stepsPerEpoch + step + 1, totalSteps, loss)
+          if (every !== undefined && (step + 1) % every === 0 && step + 1 < stepsPerEpoch) {
+            const seconds = (performance.now() - started) / 1000
+            yield* save(epoch, { stepsDone: step + 1, lossSum, seconds, rng: epochRng.state() })
+          }
         }
         const seconds = (performance.now() - started) / 1000
         history.push({ epoch, loss: lossSum / stepsPerEpoch, seconds, imagesPerSecond: (stepsPerEpoch * size) / seconds })
-        if (options.checkpointDir !== undefined) {
-          const tensors = yield* captureTrainingState(variables, optimizer)
-          yield* saveCheckpoint(options.checkpointDir, { epochsDone: epoch + 1, history, referenceLoss: reference, tensors })
-        }
+        if (options.checkpointDir !== undefined) yield* save(epoch + 1)
       }
       return history
     })

@@ -103,7 +103,9 @@ export const TrainingConfig = Schema.Struct({
   batchSize: PositiveInt,
   learningRate: Positive,
   /** Pretrain on at most this many (seeded, shuffled) train images; embeddings still cover every split. */
-  maxTrainImages: Schema.optional(PositiveInt)
+  maxTrainImages: Schema.optional(PositiveInt),
+  /** Checkpoint every this many steps inside an epoch too (resumes mid-epoch, same bytes); absent: after each epoch only. */
+  checkpointEverySteps: Schema.optional(PositiveInt)
 })
 export type TrainingConfig = typeof TrainingConfig.Type
 

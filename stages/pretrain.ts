@@ -99,7 +99,8 @@ export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<Pret
             splits,
             onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`),
             checkpointDir: ctx.checkpointDir,
-            onResume: (epochs) => ctx.log(`${ctx.stage}: resuming after epoch ${epochs} from a checkpoint of an interrupted run`)
+            onResume: (epochs, steps) =>
+              ctx.log(`${ctx.stage}: resuming after epoch ${epochs}${steps > 0 ? ` and ${steps} steps of the next` : ""} from a checkpoint of an interrupted run`)
           })
         }
         const last = result.history[result.history.length - 1]

@@ -8,6 +8,17 @@ describe("makeRng", () => {
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(seqA)
     expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(seqA)
   })
+  it("continues draw for draw from a saved state, the spare normal draw included", () => {
+    const rng = makeRng("state")
+    rng.next()
+    rng.normal() // leaves Box-Muller's second draw waiting
+    const saved = JSON.parse(JSON.stringify(rng.state()))
+    const expected = [rng.normal(), rng.next(), rng.int(1000), rng.normal()]
+    const other = makeRng("another seed")
+    other.restore(saved)
+    expect([other.normal(), other.next(), other.int(1000), other.normal()]).toEqual(expected)
+  })
+
   it("forks independently of draw order", () => {
     const a = makeRng(1)
     a.next()

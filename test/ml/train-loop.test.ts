@@ -108,7 +108,7 @@ describe("epoch checkpoints", () => {
   const config = method({ name: "d", kind: "infomax", gamma: 0.1, localLayer: 0, discriminatorDim: 8 }) as TrainedMethodConfig
 
   /** Trains 3 epochs of 5 steps; returns the exit, the final weights (encoder, then heads) and resume calls. */
-  const train = async (options: { checkpointDir?: string; stopAtStep?: number }) => {
+  const train = async (options: { checkpointDir?: string; stopAtStep?: number; checkpointEverySteps?: number }) => {
     const encoder = makeEncoder(encoderConfig, images.shape, makeRng(1))
     const trainable = makeMethod(config, { encoder, rng: makeRng(2), classCount: 4 })
     const resumedAfter: Array<number> = []
@@ -116,8 +116,9 @@ describe("epoch checkpoints", () => {
       trainLoop({
         images, encoder, method: trainable, epochs: 3, batchSize: 8, learningRate: 1e-2, augment, rng: makeRng(3),
         checkpointDir: options.checkpointDir,
+        checkpointEverySteps: options.checkpointEverySteps,
         onStep: (step) => (step === options.stopAtStep ? Effect.interrupt : Effect.void),
-        onResume: (epochs) => Effect.sync(() => void resumedAfter.push(epochs))
+        onResume: (epochs, steps) => Effect.sync(() => void resumedAfter.push(steps > 0 ? epochs + steps / 100 : epochs))
       })
     )
     const weights = [...snapshotParams(encoder.params), ...snapshotParams(trainable.heads)]
@@ -141,6 +142,20 @@ describe("epoch checkpoints", () => {
     expect(resumed.resumedAfter).toEqual([1])
     expect(losses(resumed.exit)).toEqual(losses(reference.exit))
     expect(resumed.weights.map((w) => w.name)).toEqual(reference.weights.map((w) => w.name))
+    resumed.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer)).toEqual(Buffer.from(reference.weights[i].values.buffer)))
+    expect(fs.readdirSync(dir)).toEqual(["epoch-00003"])
+  })
+
+  it("with checkpointEverySteps, resumes inside an epoch and ends with the same bytes", async () => {
+    const reference = await train({})
+    const dir = tempDir("seed-checkpoint-")
+    // step 9 is the 4th of epoch 1: the last checkpoint is after its 2nd step (every 2 steps)
+    const interrupted = await train({ checkpointDir: dir, stopAtStep: 9, checkpointEverySteps: 2 })
+    expect(Exit.isInterrupted(interrupted.exit)).toBe(true)
+    expect(fs.readdirSync(dir)).toEqual(["epoch-00001-step-0000002"])
+    const resumed = await train({ checkpointDir: dir, checkpointEverySteps: 2 })
+    expect(resumed.resumedAfter).toEqual([1.02])
+    expect(losses(resumed.exit)).toEqual(losses(reference.exit))
     resumed.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer)).toEqual(Buffer.from(reference.weights[i].values.buffer)))
     expect(fs.readdirSync(dir)).toEqual(["epoch-00003"])
   })
