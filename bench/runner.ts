@@ -91,7 +91,7 @@ const hashBench = async (megabytes: number) => {
     const fd = fs.openSync(file, "w")
     for (let i = 0; i < megabytes; i++) fs.writeSync(fd, chunk)
     fs.closeSync(fd)
-    const cache = openStatCache(path.join(dir, "stat.json"))
+    const cache = Effect.runSync(openStatCache(path.join(dir, "stat.json")))
     const time = async (f: () => Promise<unknown>) => {
       const t0 = performance.now()
       await f()
@@ -99,7 +99,7 @@ const hashBench = async (megabytes: number) => {
     }
     const cold = await time(() => Effect.runPromise(cache.hash(file)))
     await Effect.runPromise(cache.save)
-    const reopened = openStatCache(path.join(dir, "stat.json"))
+    const reopened = Effect.runSync(openStatCache(path.join(dir, "stat.json")))
     const cached = await time(() => Effect.runPromise(reopened.hash(file)))
     return {
       megabytes,

@@ -92,7 +92,7 @@ export const rerunStage = (
       fs.mkdirSync(path.dirname(dest), { recursive: true })
       fs.copyFileSync(session.store.objectPath(input.hash), dest)
     }
-    const cache = openStatCache(undefined)
+    const cache = yield* openStatCache(undefined)
     // the run's own config, not today's: the check is "same inputs, same params, same code -> same bytes"
     const config = yield* decodeConfig(session.definition, run.config)
     const inputHashes = Object.fromEntries(Object.entries(entry.inputs).map(([k, v]) => [k, v.hash]))

@@ -32,7 +32,7 @@ export const openSession = <C>(
     const loaded = yield* loadConfig(definition, options)
     const graph = yield* buildGraph(definition.stages(loaded.config))
     const store = yield* openStore(options.store)
-    const cache = openStatCache(store.statCacheFile)
+    const cache = yield* openStatCache(store.statCacheFile)
     if (cache.warning) yield* Console.error(cache.warning)
     return { definition, loaded, graph, store, cache }
   })

@@ -4,6 +4,7 @@
  * unchanged file is neither re-read nor re-compiled. An entry is only recorded for bytes actually
  * hashed, under a stat taken before and unchanged after the read.
  */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
@@ -27,7 +28,8 @@ type Entry = typeof Entry.Type
 /** cache/stat.json: absolute path -> entry. */
 const StatCacheFile = Schema.Record({ key: Schema.String, value: Entry })
 
-export interface StatCache {
+/** What the stat cache offers (the StatCache service below is this, under the tag "seed/StatCache"). */
+export interface StatCacheApi {
   /** sha256 of a file, from the cache when its stat is unchanged. */
   readonly hash: (file: string) => Effect.Effect<Sha256Hex, StoreError>
   /** sha256 read from disk, ignoring (and refreshing) the cache. */
@@ -65,9 +67,25 @@ const loadEntries = (cacheFile: string): { entries: Record<string, Entry>; warni
 /** Whether two stats of a file describe the same bytes as far as the cache can tell. */
 export const sameStat = (a: fs.Stats, b: fs.Stats): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino
 
-/** Opens the cache stored at `cacheFile` (a missing or unreadable cache starts empty). */
-export const openStatCache = (cacheFile: string | undefined): StatCache => {
-  const loaded = cacheFile ? loadEntries(cacheFile) : { entries: {} }
+/**
+ * The stat cache as a service: one per store, loaded once when its layer is built (a warning is
+ * printed if the file was unreadable), saved by whoever ends the run. `StatCache.Default(undefined)`
+ * is a cache kept in memory only.
+ */
+export class StatCache extends Effect.Service<StatCache>()("seed/StatCache", {
+  effect: (cacheFile: string | undefined) =>
+    Effect.tap(loadStatCache(cacheFile), (cache) => (cache.warning ? Console.error(cache.warning) : Effect.void))
+}) {}
+
+/** Opens the cache stored at `cacheFile` (a missing or unreadable cache starts empty, with `warning` set). */
+export const openStatCache = (cacheFile: string | undefined): Effect.Effect<StatCache> =>
+  Effect.map(loadStatCache(cacheFile), (api) => StatCache.make(api))
+
+const loadStatCache = (cacheFile: string | undefined): Effect.Effect<StatCacheApi> =>
+  // loadEntries never throws: whatever stops it from reading the file leaves a cold cache and a warning
+  Effect.sync(() => makeStatCache(cacheFile, cacheFile ? loadEntries(cacheFile) : { entries: {} }))
+
+const makeStatCache = (cacheFile: string | undefined, loaded: { entries: Record<string, Entry>; warning?: string }): StatCacheApi => {
   const entries: Record<string, Entry> = loaded.entries
   let dirty = false
   const stats = { reads: 0, hits: 0 }

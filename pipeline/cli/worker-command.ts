@@ -36,7 +36,7 @@ export const workerCommand = (definition: PipelineDefinition<any>) =>
         return yield* new ConfigError({ message: "--concurrency must be at least 1 and --lock-duration at least 1000 ms", hint: "the defaults are 1 and 30000" })
       }
       const store = yield* openStore(args.store)
-      const cache = openStatCache(store.statCacheFile)
+      const cache = yield* openStatCache(store.statCacheFile)
       const remote = yield* (yield* loadOpenRemoteCache)(args.remote.value)
       const { startQueueWorker } = yield* Effect.promise(() => import("../queue/queue-worker.ts"))
       const { warmUp } = yield* Effect.promise(() => import("../queue/take-job.ts"))

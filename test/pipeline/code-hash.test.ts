@@ -40,7 +40,7 @@ describe("code fingerprint", () => {
   const cacheFile = path.join(dir, "stat.json")
 
   it("walks static, re-exported and dynamic local imports and records package versions", async () => {
-    const cache = openStatCache(cacheFile)
+    const cache = Effect.runSync(openStatCache(cacheFile))
     const code = await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), cache))
     // a type-only import (only-types.ts, apache-arrow) is not part of what runs; a worker loaded by URL is
     expect(Object.keys(code.files)).toEqual(["lib/deep/leaf.ts", "lib/lazy.ts", "lib/reexported.ts", "lib/types-and-values.ts", "lib/worker.ts", "stage.ts"])
@@ -53,7 +53,7 @@ describe("code fingerprint", () => {
   })
 
   it("re-reads nothing when no file changed, and exactly the changed file otherwise", async () => {
-    const warm = openStatCache(cacheFile)
+    const warm = Effect.runSync(openStatCache(cacheFile))
     const before = await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), warm))
     expect(warm.stats.reads).toBe(0)
     write("lib/deep/leaf.ts", "export const x = 2\n")
@@ -65,10 +65,10 @@ describe("code fingerprint", () => {
 })
 
 describe("code keys follow the compiled form", () => {
-  const key = async (file: string) => (await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), openStatCache(undefined)))).files[file]
+  const key = async (file: string) => (await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), Effect.runSync(openStatCache(undefined))))).files[file]
 
   it("a comment, a reformat or a type-only edit leaves the key unchanged", async () => {
-    const before = await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), openStatCache(undefined)))
+    const before = await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), Effect.runSync(openStatCache(undefined))))
     write("lib/types-and-values.ts", [
       "/** A shape: now with a doc comment, a new field and a new type. */",
       "export interface Shape { readonly side: number; readonly depth?: number }",
@@ -79,7 +79,7 @@ describe("code keys follow the compiled form", () => {
     ].join("\n"))
     write("lib/only-types.ts", "export type OnlyTypes = { readonly a: string; readonly b: number }\n")
     write("stage.ts", `// a leading comment\n${fs.readFileSync(path.join(dir, "stage.ts"), "utf8")}`)
-    const after = await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), openStatCache(undefined)))
+    const after = await Effect.runPromise(codeFingerprint(path.join(dir, "stage.ts"), Effect.runSync(openStatCache(undefined))))
     expect(after).toEqual(before)
   })
 

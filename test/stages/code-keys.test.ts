@@ -33,7 +33,7 @@ describe("code keys of the SEED stages", () => {
   /** The copy's own code hashing, as its CLI would run it (its loader folder is its own). */
   let codeFingerprint: typeof import("../../pipeline/code-hash.ts").codeFingerprint
   const keys = async (): Promise<Record<string, CodeFingerprint>> => {
-    const cache = openStatCache(path.join(copy, "stat.json"))
+    const cache = Effect.runSync(openStatCache(path.join(copy, "stat.json")))
     const entries = await Effect.runPromise(Effect.forEach(Object.entries(modules), ([stage, module]) =>
       Effect.map(codeFingerprint(module, cache), (code) => [stage, code] as const)))
     await Effect.runPromise(cache.save)
