@@ -2,10 +2,11 @@
  * Executes one stage into a private temp dir, then commits it: inputs re-hashed before and after,
  * outputs validated, hashed and moved into objects/, and only then the index entry is written.
  */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { StageFailed, type StoreError } from "./errors.ts"
+import { StageFailed, storeError, type StoreError } from "./errors.ts"
 import { codeFingerprint } from "./code-hash.ts"
 import { codeHashOf, type FingerprintComponents } from "./fingerprint.ts"
 import { externalHashes } from "./external-files.ts"
@@ -14,8 +15,8 @@ import { checkOutput } from "./outputs.ts"
 import type { IndexEntry, InputRecord, OutputRecord, Sha256Hex } from "./records.ts"
 import type { InputArtifact, StageDefinition } from "./stage.ts"
 import { makeContext, outputFile, runStageBody, type StageHooks } from "./stage-context.ts"
-import { sameStat, type StatCache } from "./stat-cache.ts"
-import { runtimeFacts, type Store } from "./store.ts"
+import { sameStat, StatCache } from "./stat-cache.ts"
+import { runtimeFacts, Store } from "./store.ts"
 import { runInWorker } from "./worker-process.ts"
 import { shortHash } from "./format.ts"
 
@@ -30,8 +31,14 @@ export interface StageJob {
   readonly worker: { readonly definitionModule: string; readonly definitionName: string; readonly config: unknown }
 }
 
+const attempt = <A>(what: string, f: () => A): Effect.Effect<A, StoreError> => Effect.try({ try: f, catch: storeError(what) })
+
+/** The stage's private dir, removed when it ends (a dir that cannot be removed is only warned about: a later run sweeps it). */
 const tempDir = (store: Store, label: string) =>
-  Effect.acquireRelease(store.makeTempDir(label), (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+  Effect.acquireRelease(store.makeTempDir(label), (dir) =>
+    attempt(`cannot remove ${dir}`, () => fs.rmSync(dir, { recursive: true, force: true })).pipe(
+      Effect.catchAll((e) => Console.error(`warning: ${e.message}`))
+    ))
 
 /** Every input object must still hash to what the fingerprint says. */
 const checkInputs = (store: Store, cache: StatCache, job: StageJob, when: "before" | "after") =>
@@ -92,11 +99,11 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
     for (const [name, spec] of Object.entries(stage.outputs)) {
       const file = outputFile(outDir, name)
       const checked = yield* checkOutput(stage.name, name, spec, file)
-      const before = fs.statSync(file)
+      const before = yield* attempt(`cannot stat ${file}`, () => fs.statSync(file))
       const hash = yield* hashFileEffect(file)
       const committed = yield* store.commitObject(file, hash)
       // the object's bytes are the ones hashed only if nothing wrote to the file meanwhile
-      if (!sameStat(before, fs.statSync(committed))) {
+      if (!sameStat(before, yield* attempt(`cannot stat ${committed}`, () => fs.statSync(committed)))) {
         yield* store.removeObject(hash)
         return yield* new StageFailed({
           stage: stage.name, cause_tag: "OutputChanged",
@@ -118,16 +125,18 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
 
 /** Runs the stage (in-process or in a worker) and commits it; returns the new index entry. */
 export const executeStage = (
-  store: Store,
-  cache: StatCache,
   job: StageJob,
   hooks: StageHooks
-): Effect.Effect<IndexEntry, StageFailed | StoreError> =>
+): Effect.Effect<IndexEntry, StageFailed | StoreError, Store | StatCache> =>
   Effect.scoped(Effect.gen(function* () {
+    const store = yield* Store
+    const cache = yield* StatCache
     const dir = yield* tempDir(store, job.stage.name)
     const outDir = path.join(dir, "out"), scratchDir = path.join(dir, "scratch")
-    fs.mkdirSync(outDir)
-    fs.mkdirSync(scratchDir)
+    yield* attempt(`cannot create the work dirs in ${dir}`, () => {
+      fs.mkdirSync(outDir)
+      fs.mkdirSync(scratchDir)
+    })
     const checkpointDir = yield* store.checkpointDir(job.stage.name, job.fingerprint)
     const dirs = { outputDir: outDir, scratchDir, checkpointDir }
     const inputs: Record<string, InputArtifact> = {}

@@ -8,10 +8,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import { StoreBusy, type StoreError } from "./errors.ts"
+import { StoreBusy, storeError, type StoreError } from "./errors.ts"
 import { heldLocks } from "./stage-lock.ts"
 import type { Sha256Hex } from "./records.ts"
-import type { CheckpointEntry, Store } from "./store.ts"
+import { Store, type CheckpointEntry } from "./store.ts"
 import { useStoreExclusively } from "./store-use.ts"
 
 export interface GcPlan {
@@ -72,20 +72,25 @@ export const planGc = (store: Store, keep: number): Effect.Effect<GcPlan, StoreE
         } else indexEntries.push({ stage, fingerprint: entry.fingerprint })
       }
     }
-    const objects = (yield* store.listObjects())
-      .filter((hash) => !keptObjects.has(hash))
-      .map((hash) => ({ hash, bytes: sizeOf(store.objectPath(hash)) }))
+    const objects = yield* Effect.forEach((yield* store.listObjects()).filter((hash) => !keptObjects.has(hash)), (hash) =>
+      Effect.map(sizeOf(store.objectPath(hash)), (bytes) => ({ hash, bytes })))
     const checkpoints = yield* supersededCheckpoints(store)
     return { runs: ids.slice(0, ids.length - keptIds.length), indexEntries, objects, checkpoints }
   })
 
-const sizeOf = (file: string): number => {
-  try {
-    return fs.statSync(file).size
-  } catch {
-    return 0
-  }
-}
+/** 0 for an object gone since it was listed (nothing left to remove); other failures are the store's. */
+const sizeOf = (file: string): Effect.Effect<number, StoreError> =>
+  Effect.try({
+    try: () => {
+      try {
+        return fs.statSync(file).size
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0
+        throw e
+      }
+    },
+    catch: storeError(`cannot stat ${file}`)
+  })
 
 /** Deletes what the plan lists: index entries first, so no entry ever points at a deleted object. */
 export const applyGc = (store: Store, plan: GcPlan): Effect.Effect<void, StoreError> =>
@@ -105,9 +110,10 @@ export interface GcOptions {
 }
 
 /** Plans (and with `apply`, deletes) while holding the store exclusively; fails with StoreBusy while it is in use. */
-export const collectGarbage = (store: Store, options: GcOptions): Effect.Effect<GcPlan, StoreError | StoreBusy> =>
+export const collectGarbage = (options: GcOptions): Effect.Effect<GcPlan, StoreError | StoreBusy, Store> =>
   Effect.scoped(Effect.gen(function* () {
-    yield* useStoreExclusively(store)
+    const store = yield* Store
+    yield* useStoreExclusively
     yield* ensureStoreIdle(store)
     const plan = yield* planGc(store, options.keep)
     if (options.apply) {

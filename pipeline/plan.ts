@@ -8,7 +8,8 @@ import { fingerprintStage } from "./fingerprint.ts"
 import type { IndexEntry, Sha256Hex } from "./records.ts"
 import { remoteStatus } from "./remote/run-hooks.ts"
 import { lookupStage } from "./reuse.ts"
-import type { Session } from "./session.ts"
+import { Session, type SessionServices } from "./session.ts"
+import { StatCache } from "./stat-cache.ts"
 import type { StageDefinition } from "./stage.ts"
 
 export interface StagePlan {
@@ -24,12 +25,12 @@ export interface StagePlan {
 
 /** Plans `stages` (a topologically ordered subset); `force` marks stages stale regardless. */
 export const planStages = (
-  session: Session<any>,
   stages: ReadonlyArray<StageDefinition<any>>,
   force: ReadonlyArray<string> = []
-): Effect.Effect<ReadonlyArray<StagePlan>, ConfigError | StoreError> =>
+): Effect.Effect<ReadonlyArray<StagePlan>, ConfigError | StoreError, SessionServices> =>
   Effect.gen(function* () {
-    const { store, cache } = session
+    const session = yield* Session
+    const cache = yield* StatCache
     const known = new Map<string, IndexEntry>()
     const plans: Array<StagePlan> = []
     for (const stage of stages) {
@@ -40,13 +41,13 @@ export const planStages = (
       }
       const inputHashes = Object.fromEntries(Object.entries(stage.inputs).map(([local, ref]) => [local, known.get(ref.stage)!.outputs[ref.output].hash]))
       const { components, fingerprint } = yield* fingerprintStage(stage, session.loaded.config, inputHashes, cache)
-      const lookup = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+      const lookup = yield* lookupStage(stage.name, fingerprint, components)
       if (lookup._tag === "Reusable" && !force.includes(stage.name)) {
         known.set(stage.name, lookup.entry)
         plans.push({ stage: stage.name, upToDate: true, reasons: [], fingerprint, entry: lookup.entry, location: "local" })
       } else {
         const reasons = lookup._tag === "Reusable" ? ["forced (--force)"] : lookup.reasons
-        const remote = force.includes(stage.name) ? { _tag: "NotRemote" as const } : yield* remoteStatus(session, stage.name, fingerprint)
+        const remote = force.includes(stage.name) ? { _tag: "NotRemote" as const } : yield* remoteStatus(stage.name, fingerprint)
         if (remote._tag === "Remote") {
           known.set(stage.name, remote.entry)
           plans.push({ stage: stage.name, upToDate: true, reasons: [], fingerprint, entry: remote.entry, location: "remote" })

@@ -8,21 +8,21 @@ import type { StoreError } from "./errors.ts"
 import { explainChange, type FingerprintComponents } from "./fingerprint.ts"
 import { mebibytes } from "./format.ts"
 import type { IndexEntry, Sha256Hex } from "./records.ts"
-import type { StatCache } from "./stat-cache.ts"
-import type { Store } from "./store.ts"
+import { StatCache } from "./stat-cache.ts"
+import { Store } from "./store.ts"
 
 /** Problems with the objects of an entry (missing, or bytes that no longer match their hash). */
 export const verifyEntryObjects = (
-  store: Store,
-  cache: StatCache,
   entry: IndexEntry
-): Effect.Effect<{ problems: Array<string>; corrupted: Array<Sha256Hex> }, StoreError> =>
+): Effect.Effect<{ problems: Array<string>; corrupted: Array<Sha256Hex> }, StoreError, Store | StatCache> =>
   Effect.gen(function* () {
+    const store = yield* Store
+    const cache = yield* StatCache
     const problems: Array<string> = []
     const corrupted: Array<Sha256Hex> = []
     for (const [name, out] of Object.entries(entry.outputs)) {
       const file = store.objectPath(out.hash)
-      if (!store.hasObject(out.hash)) {
+      if (!(yield* store.hasObject(out.hash))) {
         problems.push(`output ${name}: object ${out.hash.slice(0, 12)} is missing`)
         continue
       }
@@ -46,20 +46,19 @@ export type Lookup =
 
 /** Looks up a fingerprint; reports why it is stale when it cannot be reused. */
 export const lookupStage = (
-  store: Store,
-  cache: StatCache,
   stage: string,
   fingerprint: Sha256Hex,
   components: FingerprintComponents
-): Effect.Effect<Lookup, StoreError> =>
+): Effect.Effect<Lookup, StoreError, Store | StatCache> =>
   Effect.gen(function* () {
+    const store = yield* Store
     const entry = yield* store.readIndex(stage, fingerprint)
     if (entry) {
-      const { problems, corrupted } = yield* verifyEntryObjects(store, cache, entry)
+      const { problems, corrupted } = yield* verifyEntryObjects(entry)
       if (problems.length === 0) return { _tag: "Reusable", entry } as const
       return { _tag: "Stale", reasons: problems, corrupted } as const
     }
-    const reasons = yield* whyStale(store, stage, components)
+    const reasons = yield* whyStale(stage, components)
     const checkpoint = yield* store.findCheckpoint(stage, fingerprint)
     if (checkpoint) reasons.push(`resumable: checkpoint saved ${utcMinute(checkpoint.modifiedMs)} (${mebibytes(checkpoint.bytes)})`)
     return { _tag: "Stale", reasons, corrupted: [] } as const
@@ -68,8 +67,8 @@ export const lookupStage = (
 const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`
 
 /** Compares with the stage's last successful run (HEAD) field by field. */
-export const whyStale = (store: Store, stage: string, components: FingerprintComponents): Effect.Effect<Array<string>, StoreError> =>
-  store.readHead(stage).pipe(
+export const whyStale = (stage: string, components: FingerprintComponents): Effect.Effect<Array<string>, StoreError, Store> =>
+  Effect.flatMap(Store, (store) => store.readHead(stage)).pipe(
     Effect.map((head) => {
       if (!head) return ["never ran"]
       const changes = explainChange(head.components, components)

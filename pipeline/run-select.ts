@@ -2,7 +2,7 @@
 import * as Effect from "effect/Effect"
 import { UsageError, type StoreError } from "./errors.ts"
 import type { RunRecord } from "./records.ts"
-import type { Store } from "./store.ts"
+import { Store } from "./store.ts"
 
 /** The newest `count` readable runs, newest first; unreadable records are skipped (the store warns once each). */
 const newestReadable = (store: Store, ids: ReadonlyArray<string>, count: number) =>
@@ -16,8 +16,9 @@ const newestReadable = (store: Store, ids: ReadonlyArray<string>, count: number)
   })
 
 /** Loads the run a reference names; dry runs are never recorded, so every record is a real run. */
-export const resolveRun = (store: Store, ref: string): Effect.Effect<RunRecord, UsageError | StoreError> =>
+export const resolveRun = (ref: string): Effect.Effect<RunRecord, UsageError | StoreError, Store> =>
   Effect.gen(function* () {
+    const store = yield* Store
     const ids = yield* store.listRunIds()
     let record: RunRecord | undefined
     if (ref === "latest" || ref === "previous") {

@@ -1,38 +1,58 @@
-/** What every command needs: the decoded config, the validated graph, the store and a stat cache. */
-import * as Console from "effect/Console"
+/**
+ * What every command works in, as services: the Session (decoded config, validated graph, remote
+ * cache), the Store and its StatCache. The CLI provides `sessionLayer` (or `storeLayer`) once per
+ * command; the runner's code takes them from the context.
+ */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { loadConfig, type ConfigSource, type LoadedConfig } from "./config.ts"
 import type { ConfigError, GraphError, StoreError } from "./errors.ts"
 import { buildGraph, type StageGraph } from "./graph.ts"
 import type { RemoteCache } from "./remote/remote-cache.ts"
 import type { PipelineDefinition } from "./stage.ts"
-import { openStatCache, type StatCache } from "./stat-cache.ts"
-import { openStore, type Store } from "./store.ts"
+import { StatCache } from "./stat-cache.ts"
+import { Store } from "./store.ts"
 
-export interface Session<C = unknown> {
-  readonly definition: PipelineDefinition<C>
-  readonly loaded: LoadedConfig<C>
+export interface SessionApi {
+  readonly definition: PipelineDefinition<any>
+  readonly loaded: LoadedConfig<any>
   readonly graph: StageGraph
-  readonly store: Store
-  readonly cache: StatCache
   /** The shared cache (`--remote`): pulled from on a local miss, published to after a stage commits. */
   readonly remote?: RemoteCache
 }
 
+/** The run session: the pipeline, its decoded config and graph, and the remote cache if there is one. */
+export class Session extends Context.Tag("seed/Session")<Session, SessionApi>() {}
+
+/** The services a pipeline command runs in. */
+export type SessionServices = Session | Store | StatCache
+
 export interface SessionOptions extends ConfigSource {
   readonly store: string
+  /** Opens the remote cache (`--remote`); it is closed with the layer. */
+  readonly remote?: Effect.Effect<RemoteCache, ConfigError, Scope.Scope>
 }
 
-/** Loads config, builds the graph and opens the store. */
-export const openSession = <C>(
+/** The store at `root` and its stat cache (whose unreadable-file warning is printed once, here). */
+export const storeLayer = (root: string): Layer.Layer<Store | StatCache, StoreError> =>
+  Layer.unwrapEffect(Effect.map(Store, (store) => StatCache.Default(store.statCacheFile))).pipe(
+    Layer.provideMerge(Store.Default(root))
+  )
+
+/**
+ * Loads the config and builds the graph (so that a bad config fails before the store is created),
+ * then opens the store, its stat cache and the remote cache.
+ */
+export const sessionLayer = <C>(
   definition: PipelineDefinition<C>,
   options: SessionOptions
-): Effect.Effect<Session<C>, ConfigError | GraphError | StoreError> =>
-  Effect.gen(function* () {
+): Layer.Layer<SessionServices, ConfigError | GraphError | StoreError> =>
+  Layer.scopedContext(Effect.gen(function* () {
     const loaded = yield* loadConfig(definition, options)
     const graph = yield* buildGraph(definition.stages(loaded.config))
-    const store = yield* openStore(options.store)
-    const cache = yield* openStatCache(store.statCacheFile)
-    if (cache.warning) yield* Console.error(cache.warning)
-    return { definition, loaded, graph, store, cache }
-  })
+    const stored = yield* Layer.build(storeLayer(options.store))
+    const remote = options.remote ? yield* options.remote : undefined
+    return Context.add(stored, Session, { definition, loaded, graph, ...(remote ? { remote } : {}) })
+  }))

@@ -15,7 +15,7 @@ import * as path from "node:path"
 import { fsyncDir } from "./atomic-fs.ts"
 import { StoreBusy, StoreError, storeError } from "./errors.ts"
 import { currentOwner, ownerIsGone, ownerTag, parseOwnerTag } from "./process-identity.ts"
-import type { Store } from "./store.ts"
+import { Store } from "./store.ts"
 
 type Role = "run" | "gc"
 
@@ -33,7 +33,11 @@ const createMarker = (store: Store, role: Role): string => {
   return file
 }
 
-const removeMarker = (file: string) => Effect.sync(() => fs.rmSync(file, { force: true }))
+/** A marker that cannot be removed is only warned about: once its process has ended, the next run or gc removes it. */
+const removeMarker = (file: string) =>
+  Effect.try({ try: () => fs.rmSync(file, { force: true }), catch: storeError(`cannot remove ${file}`) }).pipe(
+    Effect.catchAll((e) => Console.error(`warning: ${e.message}`))
+  )
 
 /** Markers of `role` other than `own` whose owners may still run; a dead owner's marker is removed. */
 const liveMarkers = (store: Store, role: Role, own: string): Array<string> => {
@@ -64,8 +68,9 @@ const tryEnterAsRun = (store: Store) =>
  * Holds the store for a run until the scope closes: waits (interruptibly) while a gc is deleting,
  * so nothing this run looks up or reuses can disappear under it.
  */
-export const useStoreForRun = (store: Store): Effect.Effect<void, StoreError, Scope.Scope> =>
+export const useStoreForRun: Effect.Effect<void, StoreError, Scope.Scope | Store> =
   Effect.gen(function* () {
+    const store = yield* Store
     let told = false
     for (;;) {
       const marker = yield* Effect.acquireRelease(tryEnterAsRun(store), (m) => (m ? removeMarker(m) : Effect.void))
@@ -80,8 +85,9 @@ export const useStoreForRun = (store: Store): Effect.Effect<void, StoreError, Sc
  * Holds the store exclusively for gc until the scope closes; fails with StoreBusy (naming the
  * markers) while a run or another gc may be using it.
  */
-export const useStoreExclusively = (store: Store): Effect.Effect<void, StoreError | StoreBusy, Scope.Scope> =>
+export const useStoreExclusively: Effect.Effect<void, StoreError | StoreBusy, Scope.Scope | Store> =
   Effect.gen(function* () {
+    const store = yield* Store
     const own = yield* Effect.acquireRelease(
       Effect.try({ try: () => createMarker(store, "gc"), catch: storeError(`cannot register gc in ${markersDir(store)}`) }),
       removeMarker

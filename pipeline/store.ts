@@ -48,13 +48,14 @@ export interface CheckpointEntry {
   readonly modifiedMs: number
 }
 
-export interface Store {
+/** What the store offers (the Store service below is this, under the tag "seed/Store"). */
+export interface StoreApi {
   readonly root: string
   readonly locksDir: string
   /** objects/<2 hex>/<hash>; throws on anything but 64 lowercase hex (a hash is never a path). */
   readonly objectPath: (hash: Sha256Hex) => string
   readonly statCacheFile: string
-  readonly hasObject: (hash: Sha256Hex) => boolean
+  readonly hasObject: (hash: Sha256Hex) => Effect.Effect<boolean, StoreError>
   /**
    * Moves a finished file, already hashed to `hash`, into objects/ under that hash. An object already
    * there is replaced rather than trusted: its bytes may have been damaged since it was written.
@@ -101,20 +102,30 @@ const checkedHex = (value: string, what: string): Sha256Hex => {
   return value
 }
 
-/** Opens (creating if needed) the store at `root`, and removes temp dirs left by dead processes. */
+/**
+ * The store as a service: `Store.Default(root)` opens (creating if needed) the store at `root` and
+ * removes temp dirs left by dead processes. Every operation that touches the disk is an Effect that
+ * fails with StoreError.
+ */
+export class Store extends Effect.Service<Store>()("seed/Store", {
+  effect: (root: string) =>
+    attempt(`cannot open store ${root}`, () => {
+      const abs = path.resolve(root)
+      for (const dir of ["objects", "index", "runs", "latest", "tmp", "locks", "cache", "checkpoints"]) fs.mkdirSync(path.join(abs, dir), { recursive: true })
+      removeOrphanTemps(path.join(abs, "tmp"))
+      return makeStore(abs)
+    })
+}) {}
+
+/** The store at `root` as a value, for code that holds two stores at once (audit's scratch store) and tests. */
 export const openStore = (root: string): Effect.Effect<Store, StoreError> =>
-  attempt(`cannot open store ${root}`, () => {
-    const abs = path.resolve(root)
-    for (const dir of ["objects", "index", "runs", "latest", "tmp", "locks", "cache", "checkpoints"]) fs.mkdirSync(path.join(abs, dir), { recursive: true })
-    removeOrphanTemps(path.join(abs, "tmp"))
-    return makeStore(abs)
-  })
+  Effect.provide(Store, Store.Default(root))
 
 /**
  * Deletes the temp dirs of owners that provably no longer run (see process-identity.ts). Entries
  * without an owner tag (not made by the runner) and those of other machines are never touched.
  */
-export const removeOrphanTemps = (tmpRoot: string): void => {
+const removeOrphanTemps = (tmpRoot: string): void => {
   for (const name of fs.readdirSync(tmpRoot)) {
     const owner = parseOwnerTag(name)
     if (owner && ownerIsGone(owner)) fs.rmSync(path.join(tmpRoot, name), { recursive: true, force: true })
@@ -155,7 +166,7 @@ const sameFile = (a: string, b: string): boolean => {
   }
 }
 
-const makeStore = (root: string): Store => {
+const makeStore = (root: string): StoreApi => {
   const objectPath = (hash: Sha256Hex) => {
     checkedHex(hash, "object hash")
     return path.join(root, "objects", hash.slice(0, 2), hash)
@@ -249,7 +260,7 @@ const makeStore = (root: string): Store => {
     locksDir,
     objectPath,
     statCacheFile: path.join(root, "cache", "stat.json"),
-    hasObject: (hash) => fs.existsSync(objectPath(hash)),
+    hasObject: (hash) => attempt(`cannot look for object ${hash}`, () => fs.existsSync(objectPath(hash))),
     commitObject,
     readIndex,
     listIndex,

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { AuditFailed } from "../errors.ts"
 import type { PipelineDefinition } from "../stage.ts"
-import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
+import { jsonOption, sessionLayerFrom, sessionOptions, toJson } from "./options.ts"
 import { shortHash } from "../format.ts"
 
 // loaded when the command runs: `run` (the hot path) never pays for it
@@ -21,10 +21,9 @@ export const auditCommand = (definition: PipelineDefinition<any>) =>
   }, (args) =>
     Effect.gen(function* () {
       const [{ auditRun, rerunStage }, { resolveRun }] = yield* implementation
-      const session = yield* sessionFrom(definition, args)
-      const run = yield* resolveRun(session.store, args.run)
-      const report = yield* auditRun(session, run)
-      const rerun = Option.isSome(args.rerun) ? yield* rerunStage(session, run, args.rerun.value) : undefined
+      const run = yield* resolveRun(args.run)
+      const report = yield* auditRun(run)
+      const rerun = Option.isSome(args.rerun) ? yield* rerunStage(run, args.rerun.value) : undefined
       if (args.json) yield* Console.log(toJson({ ...report, rerun }))
       else {
         yield* Console.log(`audit of run ${report.runId}: ${report.artifactsChecked} artifacts re-hashed, ${report.problems.length} problem(s)`)
@@ -40,5 +39,5 @@ export const auditCommand = (definition: PipelineDefinition<any>) =>
           hint: "`pipeline run` recomputes corrupted artifacts; a non-reproducible stage has hidden nondeterminism"
         })
       }
-    })
+    }).pipe(Effect.provide(sessionLayerFrom(definition, args)))
   ).pipe(Command.withDescription("verify the artifacts and lineage of a run"))

@@ -4,7 +4,7 @@ import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { StoreError } from "../errors.ts"
-import { openStore } from "../store.ts"
+import { Store } from "../store.ts"
 import { jsonOption, storeOption, toJson } from "./options.ts"
 
 // loaded when the command runs: `run` (the hot path) never pays for it
@@ -19,8 +19,8 @@ export const diffCommand = () =>
   }, (args) =>
     Effect.gen(function* () {
       const [{ diffRuns }, { resolveRun }, { diffMetrics, formatMetricChange }] = yield* implementation
-      const store = yield* openStore(args.store)
-      const [a, b] = [yield* resolveRun(store, args.a), yield* resolveRun(store, args.b)]
+      const store = yield* Store
+      const [a, b] = [yield* resolveRun(args.a), yield* resolveRun(args.b)]
       const metrics = yield* Effect.tryPromise({
         try: () => diffMetrics(a, b, store.objectPath),
         catch: (e) =>
@@ -38,5 +38,5 @@ export const diffCommand = () =>
       for (const s of diff.stages) yield* Console.log(`  ${s.stage}:\n${s.changes.map((c) => `    ${c}`).join("\n")}`)
       if (metrics.changes.length > 0) yield* Console.log(`  metrics:\n${metrics.changes.map((c) => `    ${formatMetricChange(c)}`).join("\n")}`)
       for (const name of metrics.unavailable) yield* Console.log(`  metrics of ${name}: not in the store any more (removed by gc)`)
-    })
+    }).pipe(Effect.provide(Store.Default(args.store)))
   ).pipe(Command.withDescription("what differs between two runs (ids, prefixes, latest, previous)"))

@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import { ConfigError } from "../errors.ts"
 import { mebibytes } from "../format.ts"
 import type { RemoteGcPlan } from "../remote/remote-gc.ts"
-import { openStore } from "../store.ts"
+import { Store } from "../store.ts"
 import { storeOption } from "./options.ts"
 import { shortHash } from "../format.ts"
 import { remoteOption } from "./remote-options.ts"
@@ -51,8 +51,7 @@ export const gcCommand = () =>
         return yield* printRemotePlan(plan, args.yes, args.minAge)
       }
       const { collectGarbage } = yield* implementation
-      const store = yield* openStore(args.store)
-      const plan = yield* collectGarbage(store, { keep: args.keep, apply: args.yes })
+      const plan = yield* collectGarbage({ keep: args.keep, apply: args.yes }).pipe(Effect.provide(Store.Default(args.store)))
       const bytes = plan.objects.reduce((n, o) => n + o.bytes, 0)
       const verb = args.yes ? "removed" : "would remove"
       for (const id of plan.runs) yield* Console.log(`${verb} run ${id}`)

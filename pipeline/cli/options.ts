@@ -1,7 +1,11 @@
 /** Options shared by the subcommands (config source, store, --json) and opening a session from them. */
 import * as Options from "@effect/cli/Options"
 import * as Option from "effect/Option"
-import { openSession } from "../session.ts"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { ConfigError } from "../errors.ts"
+import type { RemoteCache } from "../remote/remote-cache.ts"
+import { sessionLayer } from "../session.ts"
 import type { PipelineDefinition } from "../stage.ts"
 
 export const configOption = Options.text("config").pipe(
@@ -25,13 +29,18 @@ export interface SessionArgs {
   readonly store: string
 }
 
-/** Opens the session the options describe. */
-export const sessionFrom = <C>(definition: PipelineDefinition<C>, args: SessionArgs) =>
-  openSession(definition, {
+/** The session (config, graph, store, stat cache and, given an opener, the remote cache) the options describe, as a layer. */
+export const sessionLayerFrom = <C>(
+  definition: PipelineDefinition<C>,
+  args: SessionArgs,
+  remote?: Effect.Effect<RemoteCache, ConfigError, Scope.Scope>
+) =>
+  sessionLayer(definition, {
     configPath: Option.getOrUndefined(args.config),
     profile: Option.getOrUndefined(args.profile),
     sets: args.set,
-    store: args.store
+    store: args.store,
+    ...(remote ? { remote } : {})
   })
 
 /** JSON for `--json` output. */

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ConfigError } from "../errors.ts"
 import { defaultQueueName } from "../queue/stage-job.ts"
-import type { Session } from "../session.ts"
+import { Session } from "../session.ts"
 
 export const redisOption = Options.text("redis").pipe(Options.withDescription("Redis URL of the job queue, redis://host:port"), Options.optional)
 export const queueOption = Options.text("queue").pipe(Options.withDescription("BullMQ queue name (default: pipeline-<pipeline name>)"), Options.optional)
@@ -23,11 +23,11 @@ export const queueNameOf = (session: { definition: { name: string } }, queue: Op
 
 /** The queue executor's StageRunner, or undefined for `--executor local`. */
 export const stageRunnerFor = (
-  session: Session<any>,
   args: { executor: "local" | "queue"; redis: Option.Option<string>; queue: Option.Option<string>; workerTimeout: number },
   say: (line: string) => void
 ) =>
   Effect.gen(function* () {
+    const session = yield* Session
     if (args.executor === "local") {
       if (Option.isSome(args.redis)) return yield* new ConfigError({ message: "--redis is only used with --executor queue", hint: "add --executor queue, or drop --redis" })
       return undefined

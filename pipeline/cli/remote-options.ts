@@ -3,7 +3,6 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { REMOTE_KEY_ENV } from "../remote/remote-location.ts"
-import type { Session } from "../session.ts"
 
 export const remoteOption = Options.text("remote").pipe(
   Options.withDescription(`shared artifact cache in an S3-compatible bucket, s3://bucket/prefix (endpoint and credentials: AWS_* variables; signing key: ${REMOTE_KEY_ENV})`),
@@ -13,9 +12,6 @@ export const remoteOption = Options.text("remote").pipe(
 /** The AWS SDK is loaded only by commands given --remote (it takes seconds to import). */
 export const loadOpenRemoteCache = Effect.promise(() => import("../remote/open-remote.ts")).pipe(Effect.map((m) => m.openRemoteCache))
 
-/** The session with its remote cache attached when `--remote` was given (needs a Scope: the client is closed with it). */
-export const withRemote = <C>(session: Session<C>, remote: Option.Option<string>) =>
-  Option.isNone(remote) ? Effect.succeed(session) : loadOpenRemoteCache.pipe(
-    Effect.flatMap((open) => open(remote.value)),
-    Effect.map((cache): Session<C> => ({ ...session, remote: cache }))
-  )
+/** What opens the remote cache when `--remote` was given (the client is closed with the scope that opened it). */
+export const remoteOpener = (remote: Option.Option<string>) =>
+  Option.isNone(remote) ? undefined : Effect.flatMap(loadOpenRemoteCache, (open) => open(remote.value))

@@ -10,9 +10,9 @@ import { runPipeline } from "../executor.ts"
 import { lineReporter, ttyReporter } from "../progress.ts"
 import type { RunRecord } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
-import { sessionFrom, sessionOptions } from "./options.ts"
+import { sessionLayerFrom, sessionOptions } from "./options.ts"
 import { executorOption, queueOption, redisOption, stageRunnerFor, workerTimeoutOption } from "./queue-options.ts"
-import { remoteOption, withRemote } from "./remote-options.ts"
+import { remoteOpener, remoteOption } from "./remote-options.ts"
 
 const options = {
   ...sessionOptions,
@@ -44,13 +44,12 @@ const printDryRun = (record: RunRecord) =>
 export const runCommand = (definition: PipelineDefinition<any>) =>
   Command.make("run", options, (args) =>
     Effect.scoped(Effect.gen(function* () {
-      const session = yield* withRemote(yield* sessionFrom(definition, args), args.remote)
       const console = yield* Effect.console
       const reporter = args.dryRun ? undefined
         : process.stdout.isTTY ? yield* Effect.promise(ttyReporter)
         : lineReporter((line) => console.unsafe.log(line))
-      const stageRunner = reporter ? yield* stageRunnerFor(session, args, (line) => reporter.log("queue", line)) : undefined
-      const record = yield* runPipeline(session, {
+      const stageRunner = reporter ? yield* stageRunnerFor(args, (line) => reporter.log("queue", line)) : undefined
+      const record = yield* runPipeline({
         targets: args.targets,
         force: args.force,
         dryRun: args.dryRun,
@@ -67,5 +66,5 @@ export const runCommand = (definition: PipelineDefinition<any>) =>
         const failed = Object.entries(record.stages).filter(([, s]) => s.outcome === "failed").map(([n]) => n)
         return yield* new RunFailed({ message: `stage(s) failed: ${failed.join(", ")}`, hint: "see the errors above; fix them and run again (completed stages stay cached)" })
       }
-    }))
+    })).pipe(Effect.provide(sessionLayerFrom(definition, args, remoteOpener(args.remote))))
   ).pipe(Command.withDescription("run the pipeline (only what is stale)"))

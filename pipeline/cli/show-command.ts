@@ -8,7 +8,9 @@ import { selectTargets } from "../graph.ts"
 import { planStages } from "../plan.ts"
 import type { IndexEntry, Sha256Hex } from "../records.ts"
 import type { PipelineDefinition } from "../stage.ts"
-import { jsonOption, sessionFrom, sessionOptions, toJson } from "./options.ts"
+import { Session } from "../session.ts"
+import { Store } from "../store.ts"
+import { jsonOption, sessionLayerFrom, sessionOptions, toJson } from "./options.ts"
 import { shortHash } from "../format.ts"
 
 const render = (entry: IndexEntry, upToDate: boolean, objectPath: (h: Sha256Hex) => string): string => {
@@ -35,13 +37,14 @@ const render = (entry: IndexEntry, upToDate: boolean, objectPath: (h: Sha256Hex)
 export const showCommand = (definition: PipelineDefinition<any>) =>
   Command.make("show", { ...sessionOptions, json: jsonOption, stage: Args.text({ name: "stage" }) }, (args) =>
     Effect.gen(function* () {
-      const session = yield* sessionFrom(definition, args)
+      const session = yield* Session
+      const store = yield* Store
       const stages = yield* selectTargets(session.graph, [args.stage])
-      const plan = (yield* planStages(session, stages)).find((p) => p.stage === args.stage)!
-      const entry = plan.entry ?? (yield* session.store.readHead(args.stage))
+      const plan = (yield* planStages(stages)).find((p) => p.stage === args.stage)!
+      const entry = plan.entry ?? (yield* store.readHead(args.stage))
       if (!entry) {
-        return yield* new UsageError({ message: `stage "${args.stage}" has never completed in store ${session.store.root}`, hint: `run \`pipeline run ${args.stage}\` first` })
+        return yield* new UsageError({ message: `stage "${args.stage}" has never completed in store ${store.root}`, hint: `run \`pipeline run ${args.stage}\` first` })
       }
-      yield* Console.log(args.json ? toJson({ upToDate: plan.upToDate, staleReasons: plan.reasons, ...entry }) : render(entry, plan.upToDate, session.store.objectPath))
-    })
+      yield* Console.log(args.json ? toJson({ upToDate: plan.upToDate, staleReasons: plan.reasons, ...entry }) : render(entry, plan.upToDate, store.objectPath))
+    }).pipe(Effect.provide(sessionLayerFrom(definition, args)))
   ).pipe(Command.withDescription("provenance of a stage's outputs"))

@@ -5,8 +5,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ConfigError } from "../errors.ts"
 import type { PipelineDefinition } from "../stage.ts"
-import { openStatCache } from "../stat-cache.ts"
-import { openStore } from "../store.ts"
+import { storeLayer } from "../session.ts"
+import { Store } from "../store.ts"
 import { storeOption } from "./options.ts"
 import { queueNameOf, queueOption, redisOption } from "./queue-options.ts"
 import { loadOpenRemoteCache, remoteOption } from "./remote-options.ts"
@@ -35,19 +35,29 @@ export const workerCommand = (definition: PipelineDefinition<any>) =>
       if (args.concurrency < 1 || args.lockDuration < 1000) {
         return yield* new ConfigError({ message: "--concurrency must be at least 1 and --lock-duration at least 1000 ms", hint: "the defaults are 1 and 30000" })
       }
-      const store = yield* openStore(args.store)
-      const cache = yield* openStatCache(store.statCacheFile)
-      const remote = yield* (yield* loadOpenRemoteCache)(args.remote.value)
-      const { startQueueWorker } = yield* Effect.promise(() => import("../queue/queue-worker.ts"))
-      const { warmUp } = yield* Effect.promise(() => import("../queue/take-job.ts"))
-      yield* warmUp({ definition, store, cache, remote })
-      const console = yield* Effect.console
-      const say = (line: string) => console.unsafe.log(line)
-      const queueName = queueNameOf({ definition }, args.queue)
-      yield* startQueueWorker({ definition, store, cache, remote }, {
-        redisUrl: args.redis.value, queueName, concurrency: args.concurrency, lockDurationMs: args.lockDuration, say
-      })
-      say(`worker ${process.pid} ready: queue ${queueName} at ${args.redis.value}, store ${store.root}, remote ${remote.url}`)
-      return yield* Effect.never
+      // the store is opened only once the options are known to be good
+      return yield* takeJobs(definition, args.redis.value, args.remote.value, args).pipe(Effect.provide(storeLayer(args.store)))
     }))
   ).pipe(Command.withDescription("take stage jobs from a `run --executor queue` (on this or any machine) until interrupted"))
+
+const takeJobs = (
+  definition: PipelineDefinition<any>,
+  redisUrl: string,
+  remoteUrl: string,
+  args: { readonly queue: Option.Option<string>; readonly concurrency: number; readonly lockDuration: number }
+) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const remote = yield* (yield* loadOpenRemoteCache)(remoteUrl)
+    const { startQueueWorker } = yield* Effect.promise(() => import("../queue/queue-worker.ts"))
+    const { warmUp } = yield* Effect.promise(() => import("../queue/take-job.ts"))
+    yield* warmUp({ definition, remote })
+    const console = yield* Effect.console
+    const say = (line: string) => console.unsafe.log(line)
+    const queueName = queueNameOf({ definition }, args.queue)
+    yield* startQueueWorker({ definition, remote }, {
+      redisUrl, queueName, concurrency: args.concurrency, lockDurationMs: args.lockDuration, say
+    })
+    say(`worker ${process.pid} ready: queue ${queueName} at ${redisUrl}, store ${store.root}, remote ${remote.url}`)
+    return yield* Effect.never
+  })

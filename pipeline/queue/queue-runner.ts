@@ -12,6 +12,8 @@ import { StageFailed } from "../errors.ts"
 import type { StageRunner } from "../executor.ts"
 import type { RemoteCache } from "../remote/remote-cache.ts"
 import { pullStage } from "../remote/remote-sync.ts"
+import { StatCache } from "../stat-cache.ts"
+import { Store } from "../store.ts"
 import { redactRedisUrl, redisConnection } from "./redis-connection.ts"
 import { NoQueueWorkers, type QueueError } from "./queue-errors.ts"
 import { HINT_SEPARATOR, type JobProgress, type StageJobData } from "./stage-job.ts"
@@ -104,7 +106,7 @@ export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<Queu
         catch: (e) => stageFailed(data.stage, "RemoteWorkerFailed", e instanceof Error ? e.message : String(e))
       })
 
-    const run: StageRunner["run"] = (store, cache, job, hooks) =>
+    const run: StageRunner["run"] = (job, hooks) =>
       Effect.gen(function* () {
         const data: StageJobData = {
           definitionName: job.worker.definitionName, config: job.worker.config, stage: job.stage.name,
@@ -114,7 +116,7 @@ export const makeQueueRunner = (options: QueueRunnerOptions): Effect.Effect<Queu
         yield* watch.guard(enqueueAndWait(data, (p) => p.kind === "log" ? hooks.log(p.message) : hooks.progress(p.done, p.total, p.note))).pipe(
           Effect.catchTag("NoQueueWorkers", () => Effect.fail(stageFailed(job.stage.name, "NoQueueWorkers", "not run: no worker took jobs from the queue (--worker-timeout)")))
         )
-        const pulled = yield* pullStage(options.remote, store, cache, job.stage.name, job.fingerprint).pipe(
+        const pulled = yield* pullStage(options.remote, yield* Store, yield* StatCache, job.stage.name, job.fingerprint).pipe(
           Effect.catchTag("RemoteError", (e) => Effect.fail(stageFailed(job.stage.name, "RemoteError", e.message, e.hint)))
         )
         if (pulled._tag === "Pulled") return pulled.entry

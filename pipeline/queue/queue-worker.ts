@@ -6,10 +6,13 @@
  */
 import { UnrecoverableError, Worker, type Job } from "bullmq"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import { StatCache } from "../stat-cache.ts"
+import type { Store } from "../store.ts"
 import * as os from "node:os"
 import type { StageHooks } from "../stage-context.ts"
 import { redisConnection } from "./redis-connection.ts"
@@ -47,15 +50,18 @@ const jobHooks = (job: Job<StageJobData>): StageHooks => {
 }
 
 /** Starts taking jobs; the worker stops (finishing its current jobs) when the scope closes. */
-export const startQueueWorker = (ctx: WorkerContext, options: QueueWorkerOptions): Effect.Effect<Worker, QueueError, Scope.Scope> =>
+export const startQueueWorker = (ctx: WorkerContext, options: QueueWorkerOptions): Effect.Effect<Worker, QueueError, Scope.Scope | Store | StatCache> =>
   Effect.gen(function* () {
+    // each job runs on its own (BullMQ calls the processor), in the store and stat cache this worker was started with
+    const services = yield* Effect.context<Store | StatCache>()
+    const cache = Context.get(services, StatCache)
     const connection = yield* redisConnection(options.redisUrl)
     const who = `${os.hostname()}:${process.pid}`
     const processor = async (job: Job<StageJobData>) => {
       const hooks = jobHooks(job)
       options.say(`[${job.data.stage}] taken (job ${job.id?.slice(0, 12)}, attempt ${job.attemptsMade + 1})`)
       hooks.log(`taken by worker ${who}`)
-      const exit = await Effect.runPromiseExit(takeJob(ctx, job.data, hooks).pipe(Effect.ensuring(ctx.cache.save.pipe(Effect.ignore))))
+      const exit = await Effect.runPromiseExit(takeJob(ctx, job.data, hooks).pipe(Effect.ensuring(cache.save.pipe(Effect.ignore)), Effect.provide(services)))
       if (Exit.isSuccess(exit)) {
         options.say(`[${job.data.stage}] ${exit.value.how}`)
         if (exit.value.how !== "computed") hooks.log(`worker ${who}: ${exit.value.how}`)

@@ -20,14 +20,13 @@ import { lookupStage } from "../reuse.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import type { StageHooks } from "../stage-context.ts"
 import { waitForStageLock } from "../stage-lock.ts"
-import type { StatCache } from "../stat-cache.ts"
-import type { Store } from "../store.ts"
+import { StatCache } from "../stat-cache.ts"
+import { Store } from "../store.ts"
 import type { StageJobData } from "./stage-job.ts"
 
+/** What a worker takes jobs with (the store and its stat cache come from the context). */
 export interface WorkerContext {
   readonly definition: PipelineDefinition<any>
-  readonly store: Store
-  readonly cache: StatCache
   readonly remote: RemoteCache
 }
 
@@ -43,9 +42,11 @@ export const takeJob = (
   ctx: WorkerContext,
   data: StageJobData,
   hooks: StageHooks
-): Effect.Effect<Taken, StageFailed | ConfigError | StoreError | RemoteError> =>
+): Effect.Effect<Taken, StageFailed | ConfigError | StoreError | RemoteError, Store | StatCache> =>
   Effect.scoped(Effect.gen(function* () {
-    const { definition, store, cache, remote } = ctx
+    const { definition, remote } = ctx
+    const store = yield* Store
+    const cache = yield* StatCache
     if (data.definitionName !== definition.name) {
       return yield* refuse(data.stage, `job for pipeline "${data.definitionName}" reached a worker of "${definition.name}"`, "give each pipeline its own --queue")
     }
@@ -67,7 +68,7 @@ export const takeJob = (
     }
     yield* waitForStageLock(store.lockTarget(stage.name, fingerprint))
 
-    const local = yield* lookupStage(store, cache, stage.name, fingerprint, components)
+    const local = yield* lookupStage(stage.name, fingerprint, components)
     if (local._tag === "Reusable") {
       yield* ensurePublished(remote, store, local.entry)
       return { how: "already in the local store", entry: local.entry } as Taken
@@ -82,7 +83,7 @@ export const takeJob = (
 
     // heavy stages run in their own process, as on one machine: their CPU-bound work never blocks
     // this event loop, where BullMQ renews the job's lock (light stages are declared quick)
-    const entry = yield* executeStage(store, cache, {
+    const entry = yield* executeStage({
       stage, params: params.decoded, fingerprint, components, inputs: data.inputs, runId: data.runId,
       worker: { definitionModule: definition.module, definitionName: definition.name, config: data.config }
     }, hooks)
@@ -96,9 +97,10 @@ export const takeJob = (
  * fingerprint loads the TypeScript parser synchronously, which, inside a job, could outlast BullMQ's
  * lock and hand the job to a second worker. Best effort: a failure only loses the head start.
  */
-export const warmUp = (ctx: WorkerContext): Effect.Effect<void> =>
+export const warmUp = (ctx: WorkerContext): Effect.Effect<void, never, StatCache> =>
   Effect.gen(function* () {
+    const cache = yield* StatCache
     const loaded = yield* loadConfig(ctx.definition, {})
-    for (const stage of ctx.definition.stages(loaded.config)) yield* codeFingerprint(stage.module, ctx.cache)
-    yield* ctx.cache.save
+    for (const stage of ctx.definition.stages(loaded.config)) yield* codeFingerprint(stage.module, cache)
+    yield* cache.save
   }).pipe(Effect.ignore)

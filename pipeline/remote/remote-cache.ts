@@ -3,6 +3,7 @@
  * <prefix>/index/<stage>/<fingerprint>.json (a signed entry). Nothing read from it is trusted:
  * entries must carry a valid signature, objects must hash to their name, else they are ignored.
  */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -54,7 +55,7 @@ export const makeRemoteCache = (location: RemoteLocation, key: Buffer, bucket: B
 
   const fetchObject = (store: Store, cache: StatCache, hash: Sha256Hex) =>
     Effect.gen(function* () {
-      if (store.hasObject(hash)) {
+      if (yield* store.hasObject(hash)) {
         if ((yield* cache.hash(store.objectPath(hash))) === hash) return { _tag: "Present" } as ObjectFetch
         yield* store.removeObject(hash) // a corrupted local copy makes way for a verified one
       }
@@ -68,7 +69,10 @@ export const makeRemoteCache = (location: RemoteLocation, key: Buffer, bucket: B
           yield* cache.remember(yield* store.commitObject(file, hash), hash)
           return { _tag: "Fetched" } as ObjectFetch
         }),
-        (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+        // a download dir that cannot be removed is only warned about: the store sweeps it once this process is gone
+        (dir) => Effect.try(() => fs.rmSync(dir, { recursive: true, force: true })).pipe(
+          Effect.catchAll(() => Console.error(`warning: cannot remove ${dir}`))
+        )
       )
     })
 

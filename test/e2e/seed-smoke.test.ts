@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { auditRun, rerunStage } from "../../pipeline/audit.ts"
 import { runPipeline } from "../../pipeline/executor.ts"
 import type { RunRecord } from "../../pipeline/records.ts"
-import { openSession } from "../../pipeline/session.ts"
+import { sessionLayer } from "../../pipeline/session.ts"
 import { seedPipeline } from "../../stages/seed-pipeline.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 import { probeOneDnn } from "../../ml/onednn/library.ts"
@@ -21,7 +21,7 @@ const allStages = ["ingest", "split", ...methods.flatMap((m) => [`pretrain:${run
 
 const run = (store: string, sets: ReadonlyArray<string> = [], targets: ReadonlyArray<string> = []) =>
   Effect.runPromise(
-    Effect.flatMap(openSession(seedPipeline, { store, profile: "smoke", sets }), (session) => runPipeline(session, { concurrency: 2, targets }))
+    runPipeline({ concurrency: 2, targets }).pipe(Effect.provide(sessionLayer(seedPipeline, { store, profile: "smoke", sets })))
   )
 
 const withOutcome = (record: RunRecord, outcome: string) =>
@@ -51,8 +51,7 @@ describe("the SEED pipeline on the smoke profile", () => {
   it("reruns nothing when nothing changed, and the audit finds every artifact intact", async () => {
     const again = await run(store)
     expect(withOutcome(again, "cached")).toEqual(allStages)
-    const session = await Effect.runPromise(openSession(seedPipeline, { store, profile: "smoke" }))
-    const audit = await Effect.runPromise(auditRun(session, again))
+    const audit = await Effect.runPromise(auditRun(again).pipe(Effect.provide(sessionLayer(seedPipeline, { store, profile: "smoke" }))))
     expect(audit.problems).toEqual([])
   }, 120_000)
 
@@ -65,8 +64,7 @@ describe("the SEED pipeline on the smoke profile", () => {
   }, 300_000)
 
   it.concurrent("re-executing a trained method in a scratch store reproduces its artifacts byte for byte", async ({ expect }) => {
-    const session = await Effect.runPromise(openSession(seedPipeline, { store, profile: "smoke" }))
-    const check = await Effect.runPromise(rerunStage(session, first, "pretrain:infomax@s0"))
+    const check = await Effect.runPromise(rerunStage(first, "pretrain:infomax@s0").pipe(Effect.provide(sessionLayer(seedPipeline, { store, profile: "smoke" }))))
     const stable = check.outputs.filter((o) => !o.volatile)
     expect(stable.map((o) => o.output).sort()).toEqual(["encoder", "test", "train", "val"])
     for (const o of stable) expect(o.rerun, o.output).toBe(o.recorded)
@@ -81,8 +79,7 @@ describe("the SEED pipeline on the smoke profile", () => {
     expect(forced.stages["pretrain:contrastive@s0"].outcome).toBe(expected)
     expect(forced.stages["probe:contrastive@s0"].outcome).toBe(expected)
     if (expected === "ran") expect(forced.stages["pretrain:contrastive@s0"].reasons.join("\n")).toContain("compute.backend")
-    const session = await Effect.runPromise(openSession(seedPipeline, { store, profile: "smoke", sets }))
-    const check = await Effect.runPromise(rerunStage(session, forced, "pretrain:contrastive@s0"))
+    const check = await Effect.runPromise(rerunStage(forced, "pretrain:contrastive@s0").pipe(Effect.provide(sessionLayer(seedPipeline, { store, profile: "smoke", sets }))))
     expect(check.reproducible).toBe(true)
   }, 300_000)
 })

@@ -9,7 +9,7 @@ import { vi } from "vitest"
 import { cliProgram } from "../../pipeline/cli/run-cli.ts"
 import { runPipeline, type RunOptions } from "../../pipeline/executor.ts"
 import type { RunRecord, StageOutcome } from "../../pipeline/records.ts"
-import { openSession } from "../../pipeline/session.ts"
+import { sessionLayer } from "../../pipeline/session.ts"
 import type { PipelineDefinition } from "../../pipeline/stage.ts"
 import { makeTempDir, removeTempDir } from "../support/temp-dir.ts"
 import { fixtureFiles, repoRoot, tsLoader } from "./fixture-sources.ts"
@@ -60,7 +60,7 @@ export const runFixture = async (
 ): Promise<InProcessRun> => {
   const definition = await loadDefinition(project)
   const record = await Effect.runPromise(
-    Effect.flatMap(openSession(definition, { store: project.store, sets }), (session) => runPipeline(session, options))
+    runPipeline(options).pipe(Effect.provide(sessionLayer(definition, { store: project.store, sets })))
   )
   const outcomes = Object.fromEntries(Object.entries(record.stages).map(([k, v]) => [k, v.outcome]))
   return { record, outcomes }

@@ -6,11 +6,11 @@ import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { collectGarbage } from "../../pipeline/gc.ts"
 import { machineId } from "../../pipeline/process-identity.ts"
-import { openStore } from "../../pipeline/store.ts"
+import { openStore, Store } from "../../pipeline/store.ts"
 import { useStoreForRun } from "../../pipeline/store-use.ts"
 import { runPipeline } from "../../pipeline/executor.ts"
 import type { RunRecord } from "../../pipeline/records.ts"
-import { openSession } from "../../pipeline/session.ts"
+import { sessionLayer } from "../../pipeline/session.ts"
 import { cliInProcess, loadDefinition, makeFixtureProject, runFixture, type FixtureProject } from "./fixture-project.ts"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -22,7 +22,7 @@ const runCapturingConsole = async (project: FixtureProject, sets: ReadonlyArray<
   return Effect.runPromise(Effect.gen(function* () {
     const base = yield* Effect.console
     const console: Console.Console = { ...base, log: capture, error: capture }
-    return yield* Effect.withConsole(Effect.flatMap(openSession(definition, { store: project.store, sets }), (s) => runPipeline(s)), console)
+    return yield* Effect.withConsole(runPipeline().pipe(Effect.provide(sessionLayer(definition, { store: project.store, sets }))), console)
   }))
 }
 
@@ -49,7 +49,7 @@ describe("gc and runs exclude each other", () => {
       await sleep(500)
     })
     let gcHolding = true
-    const plan = await Effect.runPromise(collectGarbage(store, { keep: 1, apply: true, beforeDelete }))
+    const plan = await Effect.runPromise(collectGarbage({ keep: 1, apply: true, beforeDelete }).pipe(Effect.provideService(Store, store)))
     gcHolding = false
     expect(plan.indexEntries.map((e) => e.stage).sort()).toEqual(["combine:p", "combine:q", "report", "scale"])
 
@@ -69,9 +69,9 @@ describe("gc and runs exclude each other", () => {
     const store = await Effect.runPromise(openStore(project.store))
     const objectsBefore = await Effect.runPromise(store.listObjects())
     const result = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-      yield* useStoreForRun(store)
-      return yield* Effect.either(collectGarbage(store, { keep: 0, apply: true }))
-    })))
+      yield* useStoreForRun
+      return yield* Effect.either(collectGarbage({ keep: 0, apply: true }))
+    }).pipe(Effect.provideService(Store, store))))
     expect(result._tag).toBe("Left")
     expect(result._tag === "Left" && result.left._tag).toBe("StoreBusy")
     expect(await Effect.runPromise(store.listObjects())).toEqual(objectsBefore)

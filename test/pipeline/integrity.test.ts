@@ -3,7 +3,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { auditRun } from "../../pipeline/audit.ts"
-import { openSession } from "../../pipeline/session.ts"
+import { sessionLayer } from "../../pipeline/session.ts"
+import { Store } from "../../pipeline/store.ts"
 import { loadDefinition, makeFixtureProject, runFixture, withOutcome, type FixtureProject } from "./fixture-project.ts"
 
 const flipByte = (file: string, at: number) => {
@@ -16,10 +17,10 @@ const flipByte = (file: string, at: number) => {
 const audit = async (project: FixtureProject) => {
   const definition = await loadDefinition(project)
   return Effect.runPromise(Effect.gen(function* () {
-    const session = yield* openSession(definition, { store: project.store })
-    const ids = yield* session.store.listRunIds()
-    return yield* auditRun(session, (yield* session.store.readRun(ids[ids.length - 1]))!)
-  }))
+    const store = yield* Store
+    const ids = yield* store.listRunIds()
+    return yield* auditRun((yield* store.readRun(ids[ids.length - 1]))!)
+  }).pipe(Effect.provide(sessionLayer(definition, { store: project.store }))))
 }
 
 describe("store integrity", () => {
@@ -81,7 +82,7 @@ describe("store integrity", () => {
     const run = await runFixture(project, ["heavyShift=true"])
     expect(run.record.ok).toBe(true)
     const definition = await loadDefinition(project)
-    const entry = await Effect.runPromise(Effect.flatMap(openSession(definition, { store: project.store }), (s) => s.store.readHead("shift")))
+    const entry = await Effect.runPromise(Effect.flatMap(Store, (s) => s.readHead("shift")).pipe(Effect.provide(sessionLayer(definition, { store: project.store }))))
     expect(entry!.heavy).toBe(true)
     expect(entry!.provenance.pid).toBeTypeOf("number")
     expect(entry!.provenance.pid).not.toBe(process.pid)

@@ -7,7 +7,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { runPipeline } from "../../pipeline/executor.ts"
-import { openSession } from "../../pipeline/session.ts"
+import { sessionLayer } from "../../pipeline/session.ts"
+import { StatCache } from "../../pipeline/stat-cache.ts"
 import { seedPipeline } from "../../stages/seed-pipeline.ts"
 import { writeIdxPair } from "../data/fixtures.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
@@ -15,15 +16,14 @@ import { sharedTempDir } from "../support/temp-dir.ts"
 /** Runs the SEED pipeline (smoke profile) up to `targets` in-process: outcomes, reasons and stat-cache reads. */
 const runRecordOf = (store: string, sets: ReadonlyArray<string>, targets: ReadonlyArray<string>) =>
   Effect.runPromise(Effect.gen(function* () {
-    const session = yield* openSession(seedPipeline, { store, profile: "smoke", sets })
-    const record = yield* runPipeline(session, { targets, concurrency: 1 })
+    const record = yield* runPipeline({ targets, concurrency: 1 })
     const stages = Object.entries(record.stages)
     return {
       outcomes: Object.fromEntries(stages.map(([name, s]) => [name, s.outcome])),
       reasons: Object.fromEntries(stages.map(([name, s]) => [name, s.reasons])),
-      statReads: session.cache.stats.reads
+      statReads: (yield* StatCache).stats.reads
     }
-  }))
+  }).pipe(Effect.provide(sessionLayer(seedPipeline, { store, profile: "smoke", sets }))))
 
 const dir = sharedTempDir("seed-external-")
 const data = path.join(dir, "data")

@@ -10,15 +10,22 @@ import { createHash } from "node:crypto"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { fingerprintComponents, fingerprintOf, stageParams } from "../../pipeline/fingerprint.ts"
-import { openSession, type Session } from "../../pipeline/session.ts"
+import { Session, sessionLayer, type SessionApi } from "../../pipeline/session.ts"
+import { StatCache } from "../../pipeline/stat-cache.ts"
 import { seedPipeline } from "../../stages/seed-pipeline.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 
 const store = path.join(sharedTempDir("seed-fanout-"), "store")
-const session = (sets: ReadonlyArray<string>, profile = "smoke") => openSession(seedPipeline, { store, profile, sets })
+/** The session of a config, with the stat cache its fingerprints are hashed through. */
+const session = (sets: ReadonlyArray<string>, profile = "smoke") =>
+  Effect.all({ session: Session, cache: StatCache }).pipe(
+    Effect.map(({ session, cache }) => ({ ...session, cache })),
+    Effect.provide(sessionLayer(seedPipeline, { store, profile, sets }))
+  )
+type OpenedSession = SessionApi & { readonly cache: StatCache }
 
 /** Stage name -> fingerprint, every stage's inputs hashed from its producer's fingerprint. */
-const fingerprints = (s: Session<any>) =>
+const fingerprints = (s: OpenedSession) =>
   Effect.gen(function* () {
     const out = new Map<string, string>()
     for (const stage of s.graph.order) {
@@ -54,7 +61,7 @@ describe("training seeds in the SEED graph", () => {
 
   it.effect("profiles: one seed in quick and smoke, three in full; a config without `seeds` trains at `seed`", () =>
     Effect.gen(function* () {
-      const seedsOf = (s: Session<any>) => [...s.graph.byName.keys()].filter((n) => n.startsWith("pretrain:contrastive"))
+      const seedsOf = (s: OpenedSession) => [...s.graph.byName.keys()].filter((n) => n.startsWith("pretrain:contrastive"))
       expect(seedsOf(yield* session([], "quick"))).toEqual(["pretrain:contrastive@s0"])
       expect(seedsOf(yield* session([], "smoke"))).toEqual(["pretrain:contrastive@s0"])
       expect(seedsOf(yield* session([], "full"))).toEqual(["pretrain:contrastive@s0", "pretrain:contrastive@s1", "pretrain:contrastive@s2"])
