@@ -6,6 +6,7 @@
  * Methods read intermediate blocks for their heads.
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { convBiasRelu } from "./conv-bias-relu.ts"
 import { blockAt, blockSides, encoderStrides } from "../schemas/encoder-geometry.ts"
 import type { EncoderConfig } from "../schemas/methods.ts"
 import type { Rng } from "../data/random.ts"
@@ -82,8 +83,7 @@ export const makeEncoder = (config: EncoderConfig, inputShape: ImageShape, rng: 
     const blocks: Array<tf.Tensor4D> = []
     let x = images
     spec.strides.forEach((stride, i) => {
-      const conv = tf.conv2d(x, param(params, `conv${i}.w`) as tf.Tensor4D, stride, "same")
-      x = tf.relu(tf.add(conv, param(params, `conv${i}.b`))) as tf.Tensor4D
+      x = convBiasRelu(x, param(params, `conv${i}.w`) as tf.Tensor4D, param(params, `conv${i}.b`) as tf.Tensor1D, stride, "same")
       blocks.push(x)
     })
     const pooled = gridPool(x, spec.poolGrid)

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import type { EpochRecord } from "../schemas/artifacts.ts"
 import type { AugmentConfig } from "../schemas/methods.ts"
 import type { ImageSet } from "../data/image-set.ts"
+import { adam } from "./adam.ts"
 import { augmentImages } from "./augment.ts"
 import type { ArtifactIoError } from "./tables/arrow-file.ts"
 import type { InEpochProgress } from "../schemas/checkpoint.ts"
@@ -70,7 +71,7 @@ export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<Ep
       const totalSteps = stepsPerEpoch * options.epochs
       const variables = [...options.encoder.params.values(), ...method.heads.values()]
       const optimizer = yield* Effect.acquireRelease(
-        Effect.sync(() => tf.train.adam(options.learningRate)),
+        Effect.sync(() => adam(options.learningRate)),
         (opt) => Effect.sync(() => opt.dispose())
       )
       const history: Array<EpochRecord> = []

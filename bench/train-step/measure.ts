@@ -1,5 +1,6 @@
 /** Worker of `pnpm bench train-step`: times one configuration and prints one JSON line. */
 import * as tf from "@tensorflow/tfjs-core"
+import { adam } from "../../ml/adam.ts"
 import { selectBackend } from "../../ml/backend.ts"
 import { randomBatch, referenceNet, trainStep, type Arch } from "./reference-net.ts"
 
@@ -11,7 +12,7 @@ const info = config === "native"
   : await selectBackend("wasm", { kernels: config === "stock" ? "stock" : "seed" })
 const net = referenceNet(arch as Arch, 0)
 const { x, y } = randomBatch(1, batch)
-const optimizer = tf.train.adam(1e-3)
+const optimizer = adam(1e-3)
 
 const median = (xs: Array<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 /** Wall and CPU milliseconds of f (CPU time stays meaningful when other processes share the cores). */

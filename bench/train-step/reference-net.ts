@@ -1,10 +1,12 @@
 /**
- * The reference net of issue #3 in tfjs-core ops (same as ../shared/peers/torch_train_step.py):
+ * The reference net of issue #3 in tfjs-core ops (same as ../shared/peers/torch_train_step.py), each
+ * conv + bias + ReLU one fused op as in the encoders (ml/conv-bias-relu.ts):
  *   stride: conv3x3(32) relu, conv3x3/2(64) relu, conv3x3/2(128) relu, global average pool, dense(10)
  *   pool:   conv3x3(32) relu maxpool2, conv3x3(64) relu maxpool2, conv3x3(128) relu, gap, dense(10)
  * A module for `pnpm bench train-step` and the backend tests (as a bench name it does nothing).
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { convBiasRelu } from "../../ml/conv-bias-relu.ts"
 import { makeRng, type Rng } from "../../ml/random.ts"
 
 export type Arch = "stride" | "pool"
@@ -37,7 +39,7 @@ export const referenceNet = (arch: Arch, seed: number, inChannels = 1, widths: R
     let h: tf.Tensor4D = x
     convs.forEach(({ w, b }, i) => {
       const stride = arch === "stride" && i > 0 ? 2 : 1
-      h = tf.relu(tf.add(tf.conv2d(h, w as tf.Tensor4D, stride, "same"), b)) as tf.Tensor4D
+      h = convBiasRelu(h, w as tf.Tensor4D, b as tf.Tensor1D, stride, "same")
       if (arch === "pool" && i < 2) h = tf.maxPool(h, 2, 2, "valid")
     })
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D

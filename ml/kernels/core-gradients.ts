@@ -14,6 +14,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { cacheDir, writeEntryFile } from "../../pipeline/ts-loader/transform-cache.mjs"
 import { meanGradConfig, sumGradConfig } from "./reduction-gradients.ts"
+import { fusedConv2DGradConfig } from "./fused-conv-gradient.ts"
 import { reluGradConfig } from "./relu-gradient.ts"
 
 const require = createRequire(import.meta.url)
@@ -44,12 +45,13 @@ const bundleAndImport = async (): Promise<void> => {
 }
 
 /**
- * Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. Three gradients
+ * Makes tf.grad / tf.variableGrads / optimizer.minimize work; safe to call many times. Four gradients
  * are the project's: ReLU (./relu-gradient.ts: tfjs-core's, unless the backend has a ReluGrad kernel),
- * Sum and Mean (./reduction-gradients.ts: tfjs-core's values without building a tensor of ones).
+ * Sum and Mean (./reduction-gradients.ts: tfjs-core's values without building a tensor of ones), and
+ * FusedConv2D's, which tfjs-core has none of (./fused-conv-gradient.ts).
  */
 export const registerCoreGradients = (): Promise<void> => {
   if (tf.getGradient(tf.Conv2D) !== undefined) return Promise.resolve()
-  pending ??= bundleAndImport().then(() => [reluGradConfig, sumGradConfig, meanGradConfig].forEach((g) => tf.registerGradient(g)))
+  pending ??= bundleAndImport().then(() => [reluGradConfig, sumGradConfig, meanGradConfig, fusedConv2DGradConfig].forEach((g) => tf.registerGradient(g)))
   return pending
 }

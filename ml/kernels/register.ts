@@ -5,12 +5,13 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter.ts"
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input.ts"
+import { adamUpdateConfig } from "./adam-update.ts"
 import { maxPoolGradConfig } from "./max-pool-grad.ts"
 import { forwardKernels } from "./forward-kernels.ts"
 import { installKernelSet, type Replacement } from "./install.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
 import { nativeMeanConfig, nativeSumConfig, sharedIdentityConfig } from "./native-reduce.ts"
-import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from "./native-conv.ts"
+import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig, nativeConv2DBackpropFilterBiasConfig, nativeFusedConv2DConfig } from "./native-conv.ts"
 import { nativeAddConfig, nativeDivConfig, nativeMulConfig, nativeSubConfig } from "./native-binary.ts"
 import { nativeReluConfig, nativeReluGradConfig, nativeSigmoidConfig, nativeSoftplusConfig } from "./native-eltwise.ts"
 import { nativeBatchMatMulConfig } from "./native-mat-mul.ts"
@@ -21,7 +22,7 @@ export const SEED_KERNELS = "seed-wasm-grad v2"
 export const STOCK_KERNELS = "stock+naive-filter-grad"
 
 /** The seed kernels with the convolutions (forward and both gradients), reductions and matrix products on oneDNN (ml/onednn/). */
-export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v1 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1 + onednn-binary v1"
+export const NATIVE_KERNELS = "seed-wasm-grad v2 + onednn-conv v2 + onednn-reduce v1 + onednn-matmul v1 + onednn-eltwise v1 + onednn-binary v1"
 
 export type KernelSet = "seed" | "stock" | "native"
 
@@ -29,6 +30,7 @@ const seedSet: ReadonlyArray<Replacement> = [
   { kernelName: tf.Conv2DBackpropFilter, make: () => conv2DBackpropFilterConfig },
   { kernelName: tf.Conv2DBackpropInput, make: () => conv2DBackpropInputConfig },
   { kernelName: tf.MaxPoolGrad, make: () => maxPoolGradConfig },
+  { kernelName: adamUpdateConfig.kernelName, make: () => adamUpdateConfig },
   ...forwardKernels
 ]
 
@@ -38,8 +40,10 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
   native: [
     ...seedSet,
     { kernelName: tf.Conv2D, make: (previous) => nativeConv2DConfig(previous!) },
+    { kernelName: tf.FusedConv2D, make: (previous) => nativeFusedConv2DConfig(previous!) },
     { kernelName: tf.Conv2DBackpropInput, make: (previous) => nativeConv2DBackpropInputConfig(previous!) },
     { kernelName: tf.Conv2DBackpropFilter, make: (previous) => nativeConv2DBackpropFilterConfig(previous!) },
+    { kernelName: nativeConv2DBackpropFilterBiasConfig.kernelName, make: () => nativeConv2DBackpropFilterBiasConfig },
     { kernelName: tf.Sum, make: (previous) => nativeSumConfig(previous!) },
     { kernelName: tf.Mean, make: (previous) => nativeMeanConfig(previous!) },
     { kernelName: tf.Identity, make: (previous) => sharedIdentityConfig(previous!) },

@@ -8,17 +8,17 @@ import * as tf from "@tensorflow/tfjs-core"
 /** The kernel name the native set registers (tfjs-core has none for this gradient). */
 export const RELU_GRAD = "ReluGrad"
 
+/** dy * (x > 0); `x` may be ReLU's input or its output (both are positive at the same places). */
+export const reluGradient = (dy: tf.Tensor, x: tf.Tensor): tf.Tensor =>
+  tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
+    ? (tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor)
+    : tf.mul(dy, tf.cast(tf.step(x), "float32"))
+
 export const reluGradConfig: tf.GradConfig = {
   kernelName: tf.Relu,
   inputsToSave: ["x"],
   gradFunc: (dy, saved) => {
     const [x] = saved
-    const d = dy as tf.Tensor
-    return {
-      x: () =>
-        tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
-          ? (tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as tf.Tensor)
-          : tf.mul(d, tf.cast(tf.step(x), "float32"))
-    }
+    return { x: () => reluGradient(dy as tf.Tensor, x) }
   }
 }

@@ -28,15 +28,27 @@ export interface ConvShape {
 /** forward: (x, w) -> y; backwardData: (dy, w) -> dx; backwardWeights: (x, dy) -> dw. */
 export type ConvPass = "forward" | "backwardData" | "backwardWeights"
 
+/**
+ * A forward pass: add a per-channel bias (a fourth address), then ReLU (a post-op). A backward-weights
+ * pass with `bias`: also the bias gradient, dy summed per channel (a fourth address).
+ */
+export interface ConvEpilogue {
+  readonly bias: boolean
+  readonly relu: boolean
+}
+
+const NO_EPILOGUE: ConvEpilogue = { bias: false, relu: false }
+
 /** A oneDNN call failed (a bug or an unsupported shape, not a missing library). */
 export class OneDnnCallFailed extends Error {}
 
 // ABI constants of oneDNN 2.x (dnnl_types.h); buffers are oversized so a larger struct in a later 2.x still fits
 const MD_BYTES = 1024, OP_DESC_BYTES = 8192
 const CPU = 1, F32 = 3, STREAM_DEFAULT = 1, FORWARD_TRAINING = 64, CONV_DIRECT = 1
-const TAG = { any: 1, nhwc: 20, hwio: 30 } as const
+const TAG = { any: 1, a: 2, nhwc: 20, hwio: 30 } as const
+const RELU = 0x1f
 const QUERY = { src: 129, diffSrc: 130, weights: 131, diffWeights: 132, dst: 133, diffDst: 134 } as const
-const ARG = { src: 1, dst: 17, weights: 33, diffSrc: 129, diffDst: 145, diffWeights: 161, from: 1, to: 17 } as const
+const ARG = { src: 1, dst: 17, weights: 33, bias: 41, diffSrc: 129, diffDst: 145, diffWeights: 161, diffBias: 169, from: 1, to: 17 } as const
 // DNNL_MEMORY_ALLOCATE: oneDNN allocates (and frees) the buffer itself
 const ALLOCATE = 0xffffffffffffffffn
 
@@ -89,7 +101,7 @@ const dims = (...values: Array<number>): BigInt64Array => {
 }
 
 /** Builds one pass's plan: its primitive and the weight reorder around it. */
-const buildPlan = (s: Session, pass: ConvPass, g: ConvShape): Plan => {
+const buildPlan = (s: Session, pass: ConvPass, g: ConvShape, epilogue: ConvEpilogue): Plan => {
   const { api } = s.dnnl
   const owned: Array<() => void> = []
   const keep = <T>(value: T, destroy: () => void): T => {
@@ -108,11 +120,21 @@ const buildPlan = (s: Session, pass: ConvPass, g: ConvShape): Plan => {
   const anyWeights = md(weightDims, 4, TAG.any)
   const strides = dims(g.strideHeight, g.strideWidth), padL = dims(g.padTop, g.padLeft), padR = dims(g.padBottom, g.padRight)
 
-  const primitiveDesc = (init: (desc: Uint8Array) => number, hint: bigint | null, what: string): bigint => {
+  const primitiveDesc = (init: (desc: Uint8Array) => number, hint: bigint | null, what: string, attr: bigint | null = null): bigint => {
     const desc = new Uint8Array(OP_DESC_BYTES)
     check(init(desc), `${what} desc_init`)
-    const pd = created(api.pdCreate(out, desc, null, s.engine, hint), `${what} primitive_desc_create`)
+    const pd = created(api.pdCreate(out, desc, attr, s.engine, hint), `${what} primitive_desc_create`)
     return keep(pd, () => api.pdDestroy(pd))
+  }
+  /** Primitive attributes holding a ReLU post-op (the primitive descriptor keeps its own copy). */
+  const reluAttributes = (): bigint => {
+    const attr = created(api.attrCreate(out), "primitive_attr_create")
+    keep(attr, () => api.attrDestroy(attr))
+    const postOps = created(api.postOpsCreate(out), "post_ops_create")
+    keep(postOps, () => api.postOpsDestroy(postOps))
+    check(api.postOpsAppendEltwise(postOps, 1, RELU, 0, 0), "post_ops_append_eltwise")
+    check(api.attrSetPostOps(attr, postOps), "primitive_attr_set_post_ops")
+    return attr
   }
   const memory = (mdPointer: Uint8Array | bigint, handle: bigint | null): bigint => {
     const m = created(api.memoryCreate(out, mdPointer, s.engine, handle), "memory_create")
@@ -144,14 +166,21 @@ const buildPlan = (s: Session, pass: ConvPass, g: ConvShape): Plan => {
     return { memory: internal, reorder: step(reorderPd, [[ARG.from, fromMem], [ARG.to, toMem]], [{ memory: user, address }]) }
   }
 
+  const biasDesc = md(dims(g.outChannels), 1, TAG.a)
   const forwardPd = primitiveDesc((d) => api.convForwardInit(d, FORWARD_TRAINING, CONV_DIRECT, src, anyWeights, null, dst, strides, padL, padR), null, "convolution_forward")
   const steps: Array<Step> = []
-  // the call's addresses: forward [x, w, y], backwardData [dy, w, dx], backwardWeights [x, dy, dw]
+  // the call's addresses: forward [x, w, y] (+ b), backwardData [dy, w, dx], backwardWeights [x, dy, dw] (+ db)
   if (pass === "forward") {
-    const w = weightsFor(forwardPd, QUERY.weights, 1, false)
+    const pd = epilogue.bias || epilogue.relu
+      ? primitiveDesc((d) => api.convForwardInit(d, FORWARD_TRAINING, CONV_DIRECT, src, anyWeights, epilogue.bias ? biasDesc : null, dst, strides, padL, padR),
+        null, "convolution_forward (fused)", epilogue.relu ? reluAttributes() : null)
+      : forwardPd
+    const w = weightsFor(pd, QUERY.weights, 1, false)
     const x = memory(src, null), y = memory(dst, null)
+    const b = epilogue.bias ? memory(biasDesc, null) : undefined
     if (w.reorder) steps.push(w.reorder)
-    steps.push(step(forwardPd, [[ARG.src, x], [ARG.weights, w.memory], [ARG.dst, y]], [{ memory: x, address: 0 }, { memory: y, address: 2 }, ...(w.reorder ? [] : [{ memory: w.memory, address: 1 }])]))
+    steps.push(step(pd, [[ARG.src, x], [ARG.weights, w.memory], [ARG.dst, y], ...(b === undefined ? [] : [[ARG.bias, b] as const])],
+      [{ memory: x, address: 0 }, { memory: y, address: 2 }, ...(w.reorder ? [] : [{ memory: w.memory, address: 1 }]), ...(b === undefined ? [] : [{ memory: b, address: 3 }])]))
   } else if (pass === "backwardData") {
     const pd = primitiveDesc((d) => api.convBackwardDataInit(d, CONV_DIRECT, src, anyWeights, dst, strides, padL, padR), forwardPd, "convolution_backward_data")
     const w = weightsFor(pd, QUERY.weights, 1, false)
@@ -159,17 +188,19 @@ const buildPlan = (s: Session, pass: ConvPass, g: ConvShape): Plan => {
     if (w.reorder) steps.push(w.reorder)
     steps.push(step(pd, [[ARG.diffDst, dy], [ARG.weights, w.memory], [ARG.diffSrc, dx]], [{ memory: dy, address: 0 }, { memory: dx, address: 2 }, ...(w.reorder ? [] : [{ memory: w.memory, address: 1 }])]))
   } else {
-    const pd = primitiveDesc((d) => api.convBackwardWeightsInit(d, CONV_DIRECT, src, anyWeights, null, dst, strides, padL, padR), forwardPd, "convolution_backward_weights")
+    const pd = primitiveDesc((d) => api.convBackwardWeightsInit(d, CONV_DIRECT, src, anyWeights, epilogue.bias ? biasDesc : null, dst, strides, padL, padR), forwardPd, "convolution_backward_weights")
     const dw = weightsFor(pd, QUERY.diffWeights, 2, true)
     const x = memory(src, null), dy = memory(dst, null)
-    steps.push(step(pd, [[ARG.src, x], [ARG.diffDst, dy], [ARG.diffWeights, dw.memory]], [{ memory: x, address: 0 }, { memory: dy, address: 1 }, ...(dw.reorder ? [] : [{ memory: dw.memory, address: 2 }])]))
+    const db = epilogue.bias ? memory(biasDesc, null) : undefined
+    steps.push(step(pd, [[ARG.src, x], [ARG.diffDst, dy], [ARG.diffWeights, dw.memory], ...(db === undefined ? [] : [[ARG.diffBias, db] as const])],
+      [{ memory: x, address: 0 }, { memory: dy, address: 1 }, ...(dw.reorder ? [] : [{ memory: dw.memory, address: 2 }]), ...(db === undefined ? [] : [{ memory: db, address: 3 }])]))
     if (dw.reorder) steps.push(dw.reorder)
   }
   return { steps, destroy: () => owned.reverse().forEach((d) => d()) }
 }
 
-const planKey = (pass: ConvPass, g: ConvShape): string =>
-  `${pass}:${g.batch},${g.inHeight},${g.inWidth},${g.inChannels}>${g.outHeight},${g.outWidth},${g.outChannels}` +
+const planKey = (pass: ConvPass, g: ConvShape, epilogue: ConvEpilogue): string =>
+  `${pass}${epilogue.bias ? "+bias" : ""}${epilogue.relu ? "+relu" : ""}:${g.batch},${g.inHeight},${g.inWidth},${g.inChannels}>${g.outHeight},${g.outWidth},${g.outChannels}` +
   `/${g.filterHeight}x${g.filterWidth}s${g.strideHeight},${g.strideWidth}p${g.padTop},${g.padBottom},${g.padLeft},${g.padRight}`
 
 /** The process's oneDNN engine and stream (shared by every native primitive). */
@@ -185,15 +216,17 @@ export const convolutionsRun = (): number => runs
 export const cachedConvPlans = (): number => session?.plans.size ?? 0
 
 /**
- * Runs one pass of a convolution on memory at absolute `addresses` (see ConvPass for their order).
- * The caller keeps the addresses valid for the call: they point into a heap that a later malloc may move.
+ * Runs one pass of a convolution on memory at absolute `addresses` (see ConvPass for their order; a
+ * bias, or the bias gradient, comes fourth). The caller keeps the addresses valid for the
+ * call: they point into a heap that a later malloc may move.
  */
-export const runConvolution = (pass: ConvPass, g: ConvShape, addresses: readonly [number, number, number]): void => {
+export const runConvolution = (pass: ConvPass, g: ConvShape, addresses: ReadonlyArray<number>, epilogue: ConvEpilogue = NO_EPILOGUE): void => {
   const s = open()
-  const key = planKey(pass, g)
+  const used: ConvEpilogue = pass === "forward" ? epilogue : pass === "backwardWeights" ? { bias: epilogue.bias, relu: false } : NO_EPILOGUE
+  const key = planKey(pass, g, used)
   let plan = s.plans.get(key)
   if (plan === undefined) {
-    plan = buildPlan(s, pass, g)
+    plan = buildPlan(s, pass, g, used)
     s.plans.set(key, plan)
   }
   const { api } = s.dnnl

@@ -40,6 +40,12 @@ export interface OneDnnApi {
   readonly binaryInit: Fn
   readonly eltwiseBackwardInit: Fn
   readonly pdCreate: Fn
+  readonly attrCreate: Fn
+  readonly attrDestroy: Fn
+  readonly attrSetPostOps: Fn
+  readonly postOpsCreate: Fn
+  readonly postOpsDestroy: Fn
+  readonly postOpsAppendEltwise: Fn
   readonly pdQueryMd: Fn
   readonly pdQuery: Fn
   readonly pdDestroy: Fn
@@ -117,6 +123,13 @@ const open = (): OneDnn => {
     eltwiseForwardInit: f("int dnnl_eltwise_forward_desc_init(void *ed, int prop, int alg, void *data, float alpha, float beta)"),
     eltwiseBackwardInit: f("int dnnl_eltwise_backward_desc_init(void *ed, int alg, void *diffData, void *data, float alpha, float beta)"),
     pdCreate: f("int dnnl_primitive_desc_create(void *out, void *opdesc, void *attr, void *engine, void *hint)"),
+    attrCreate: f("int dnnl_primitive_attr_create(void *out)"),
+    attrDestroy: f("int dnnl_primitive_attr_destroy(void *attr)"),
+    attrSetPostOps: f("int dnnl_primitive_attr_set_post_ops(void *attr, void *postOps)"),
+    postOpsCreate: f("int dnnl_post_ops_create(void *out)"),
+    postOpsDestroy: f("int dnnl_post_ops_destroy(void *postOps)"),
+    // 2.x signature (3.x dropped the scale)
+    postOpsAppendEltwise: f("int dnnl_post_ops_append_eltwise(void *postOps, float scale, int alg, float alpha, float beta)"),
     pdQueryMd: f("void *dnnl_primitive_desc_query_md(void *pd, int what, int index)"),
     pdQuery: f("int dnnl_primitive_desc_query(void *pd, int what, int index, void *result)"),
     pdDestroy: f("int dnnl_primitive_desc_destroy(void *pd)"),

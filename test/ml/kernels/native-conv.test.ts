@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as tf from "@tensorflow/tfjs-core"
 import "@tensorflow/tfjs-backend-cpu"
+import { adam } from "../../../ml/adam.ts"
 import { selectBackend } from "../../../ml/backend.ts"
 import { cachedConvPlans, convolutionsRun } from "../../../ml/onednn/convolution.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
@@ -102,7 +103,7 @@ describe.skipIf(!onednn.available)(title("oneDNN conv kernels vs the cpu backend
     await tf.setBackend("wasm")
     const net = referenceNet("stride", 3, 1, [4, 8, 8])
     const { x, y } = randomBatch(4, 8, 12)
-    const optimizer = tf.train.adam(1e-2)
+    const optimizer = adam(1e-2)
     const first = trainStep(net, optimizer, x, y)
     const tensors = tf.memory().numTensors, heapIds = tf.backend().numDataIds(), plans = cachedConvPlans(), sums = cachedRowSumPlans()
     let last = first
@@ -125,7 +126,7 @@ describe.skipIf(!onednn.available)(title("oneDNN conv kernels vs the cpu backend
     const weightsAfter = (): Array<Float32Array> => {
       const net = referenceNet("stride", 5, 1, [8, 16, 16])
       const { x, y } = randomBatch(6, 33, 14)
-      const optimizer = tf.train.adam(1e-2)
+      const optimizer = adam(1e-2)
       for (let i = 0; i < 3; i++) trainStep(net, optimizer, x, y)
       const values = net.variables.map((v) => v.dataSync() as Float32Array)
       optimizer.dispose()
