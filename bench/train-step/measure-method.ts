@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import * as Schema from "effect/Schema"
+import { adam } from "../../ml/adam.ts"
 import { selectBackend } from "../../ml/backend.ts"
 import { makeEncoder } from "../../ml/encoder.ts"
 import { makeMethod } from "../../ml/methods/registry.ts"
@@ -35,7 +36,7 @@ for (const entry of profile.methods.filter((m) => ["autoencoder", "contrastive",
   const views = Array.from({ length: trainable.views }, () =>
     tf.tensor4d(Float32Array.from({ length: batch * 784 }, () => pixels.next()), [batch, 28, 28, 1]))
   const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), "int32")
-  const optimizer = tf.train.adam(1e-3)
+  const optimizer = adam(1e-3)
   const step = () => {
     const loss = optimizer.minimize(() => trainable.loss({ views, labels, rng: rng.fork("loss") }), true, variables)
     loss?.dataSync()

@@ -7,7 +7,6 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { runConvolution, type ConvEpilogue, type ConvPass, type ConvShape } from "../onednn/convolution.ts"
 import { convGeometry, type ConvAttrs } from "./conv-geometry.ts"
-import { CONV2D_BACKPROP_FILTER_BIAS } from "./fused-conv-gradient.ts"
 import { heapBase, tensorAddress } from "./native-heap.ts"
 import { allocF32, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
 
@@ -75,17 +74,3 @@ export const nativeConv2DBackpropFilterConfig: Make = (fallback) =>
     const filterShape = attrs.filterShape as [number, number, number, number]
     return run(backend, "backwardWeights", convGeometry("Conv2DBackpropFilter", x.shape, filterShape, attrs as ConvAttrs), x, dy, filterShape)
   })
-
-/** The filter gradient and the bias gradient (dy summed per channel) in one oneDNN pass: [dw, db]. */
-export const nativeConv2DBackpropFilterBiasConfig: tf.KernelConfig = {
-  kernelName: CONV2D_BACKPROP_FILTER_BIAS,
-  backendName: "wasm",
-  kernelFunc: ((args: WasmKernelArgs): Array<Info> => {
-    const { x, dy } = args.inputs as { x: Info; dy: Info }
-    const filterShape = args.attrs.filterShape as [number, number, number, number]
-    // NCHW or dilated: convGeometry's clear error (their forward pass has no gradient here either)
-    const g = convGeometry(CONV2D_BACKPROP_FILTER_BIAS, x.shape, filterShape, args.attrs as ConvAttrs)
-    const biasGradient = allocF32(args.backend, [g.outChannels])
-    return [run(args.backend, "backwardWeights", g, x, dy, filterShape, biasGradient), biasGradient]
-  }) as unknown as tf.KernelFunc
-}

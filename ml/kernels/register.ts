@@ -11,7 +11,7 @@ import { forwardKernels } from "./forward-kernels.ts"
 import { installKernelSet, type Replacement } from "./install.ts"
 import { naiveConv2DBackpropFilterConfig } from "./naive-conv2d-backprop-filter.ts"
 import { nativeMeanConfig, nativeSumConfig, sharedIdentityConfig } from "./native-reduce.ts"
-import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig, nativeConv2DBackpropFilterBiasConfig, nativeFusedConv2DConfig } from "./native-conv.ts"
+import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig, nativeFusedConv2DConfig } from "./native-conv.ts"
 import { nativeAddConfig, nativeDivConfig, nativeMulConfig, nativeSubConfig } from "./native-binary.ts"
 import { nativeReluConfig, nativeReluGradConfig, nativeSigmoidConfig, nativeSoftplusConfig } from "./native-eltwise.ts"
 import { nativeBatchMatMulConfig } from "./native-mat-mul.ts"
@@ -43,7 +43,6 @@ const kernelSets: Record<KernelSet, ReadonlyArray<Replacement>> = {
     { kernelName: tf.FusedConv2D, make: (previous) => nativeFusedConv2DConfig(previous!) },
     { kernelName: tf.Conv2DBackpropInput, make: (previous) => nativeConv2DBackpropInputConfig(previous!) },
     { kernelName: tf.Conv2DBackpropFilter, make: (previous) => nativeConv2DBackpropFilterConfig(previous!) },
-    { kernelName: nativeConv2DBackpropFilterBiasConfig.kernelName, make: () => nativeConv2DBackpropFilterBiasConfig },
     { kernelName: tf.Sum, make: (previous) => nativeSumConfig(previous!) },
     { kernelName: tf.Mean, make: (previous) => nativeMeanConfig(previous!) },
     { kernelName: tf.Identity, make: (previous) => sharedIdentityConfig(previous!) },

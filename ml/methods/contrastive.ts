@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { ContrastiveMethod } from "../../schemas/methods.ts"
+import { logSumExpRows } from "../log-sum-exp.ts"
 import { addDense, dense, type ParamSet } from "../weights.ts"
 import type { MethodContext, TrainableMethod } from "./method.ts"
 
@@ -16,7 +17,7 @@ export const ntXentLoss = (a: tf.Tensor2D, b: tf.Tensor2D, temperature: number):
     // An anchor is never its own negative: push the diagonal to -inf before the log-sum-exp.
     const masked = tf.sub(similarity, tf.mul(tf.eye(2 * n), 1e9))
     const positive = tf.div(tf.sum(tf.mul(tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1])), 1), temperature)
-    return tf.mean(tf.sub(tf.logSumExp(masked, 1), tf.concat([positive, positive], 0))) as tf.Scalar
+    return tf.mean(tf.sub(logSumExpRows(masked as tf.Tensor2D), tf.concat([positive, positive], 0))) as tf.Scalar
   })
 
 const normalizeRows = (x: tf.Tensor2D): tf.Tensor2D =>

@@ -28,10 +28,7 @@ export interface ConvShape {
 /** forward: (x, w) -> y; backwardData: (dy, w) -> dx; backwardWeights: (x, dy) -> dw. */
 export type ConvPass = "forward" | "backwardData" | "backwardWeights"
 
-/**
- * A forward pass: add a per-channel bias (a fourth address), then ReLU (a post-op). A backward-weights
- * pass with `bias`: also the bias gradient, dy summed per channel (a fourth address).
- */
+/** What a forward pass adds to its output before writing it: a per-channel bias (a fourth address), then ReLU (a post-op). */
 export interface ConvEpilogue {
   readonly bias: boolean
   readonly relu: boolean
@@ -48,7 +45,7 @@ const CPU = 1, F32 = 3, STREAM_DEFAULT = 1, FORWARD_TRAINING = 64, CONV_DIRECT =
 const TAG = { any: 1, a: 2, nhwc: 20, hwio: 30 } as const
 const RELU = 0x1f
 const QUERY = { src: 129, diffSrc: 130, weights: 131, diffWeights: 132, dst: 133, diffDst: 134 } as const
-const ARG = { src: 1, dst: 17, weights: 33, bias: 41, diffSrc: 129, diffDst: 145, diffWeights: 161, diffBias: 169, from: 1, to: 17 } as const
+const ARG = { src: 1, dst: 17, weights: 33, bias: 41, diffSrc: 129, diffDst: 145, diffWeights: 161, from: 1, to: 17 } as const
 // DNNL_MEMORY_ALLOCATE: oneDNN allocates (and frees) the buffer itself
 const ALLOCATE = 0xffffffffffffffffn
 
@@ -169,7 +166,7 @@ const buildPlan = (s: Session, pass: ConvPass, g: ConvShape, epilogue: ConvEpilo
   const biasDesc = md(dims(g.outChannels), 1, TAG.a)
   const forwardPd = primitiveDesc((d) => api.convForwardInit(d, FORWARD_TRAINING, CONV_DIRECT, src, anyWeights, null, dst, strides, padL, padR), null, "convolution_forward")
   const steps: Array<Step> = []
-  // the call's addresses: forward [x, w, y] (+ b), backwardData [dy, w, dx], backwardWeights [x, dy, dw] (+ db)
+  // the call's addresses: forward [x, w, y] (+ b), backwardData [dy, w, dx], backwardWeights [x, dy, dw]
   if (pass === "forward") {
     const pd = epilogue.bias || epilogue.relu
       ? primitiveDesc((d) => api.convForwardInit(d, FORWARD_TRAINING, CONV_DIRECT, src, anyWeights, epilogue.bias ? biasDesc : null, dst, strides, padL, padR),
@@ -188,12 +185,10 @@ const buildPlan = (s: Session, pass: ConvPass, g: ConvShape, epilogue: ConvEpilo
     if (w.reorder) steps.push(w.reorder)
     steps.push(step(pd, [[ARG.diffDst, dy], [ARG.weights, w.memory], [ARG.diffSrc, dx]], [{ memory: dy, address: 0 }, { memory: dx, address: 2 }, ...(w.reorder ? [] : [{ memory: w.memory, address: 1 }])]))
   } else {
-    const pd = primitiveDesc((d) => api.convBackwardWeightsInit(d, CONV_DIRECT, src, anyWeights, epilogue.bias ? biasDesc : null, dst, strides, padL, padR), forwardPd, "convolution_backward_weights")
+    const pd = primitiveDesc((d) => api.convBackwardWeightsInit(d, CONV_DIRECT, src, anyWeights, null, dst, strides, padL, padR), forwardPd, "convolution_backward_weights")
     const dw = weightsFor(pd, QUERY.diffWeights, 2, true)
     const x = memory(src, null), dy = memory(dst, null)
-    const db = epilogue.bias ? memory(biasDesc, null) : undefined
-    steps.push(step(pd, [[ARG.src, x], [ARG.diffDst, dy], [ARG.diffWeights, dw.memory], ...(db === undefined ? [] : [[ARG.diffBias, db] as const])],
-      [{ memory: x, address: 0 }, { memory: dy, address: 1 }, ...(dw.reorder ? [] : [{ memory: dw.memory, address: 2 }]), ...(db === undefined ? [] : [{ memory: db, address: 3 }])]))
+    steps.push(step(pd, [[ARG.src, x], [ARG.diffDst, dy], [ARG.diffWeights, dw.memory]], [{ memory: x, address: 0 }, { memory: dy, address: 1 }, ...(dw.reorder ? [] : [{ memory: dw.memory, address: 2 }])]))
     if (dw.reorder) steps.push(dw.reorder)
   }
   return { steps, destroy: () => owned.reverse().forEach((d) => d()) }
@@ -217,12 +212,12 @@ export const cachedConvPlans = (): number => session?.plans.size ?? 0
 
 /**
  * Runs one pass of a convolution on memory at absolute `addresses` (see ConvPass for their order; a
- * bias, or the bias gradient, comes fourth). The caller keeps the addresses valid for the
+ * forward pass's bias comes fourth). The caller keeps the addresses valid for the
  * call: they point into a heap that a later malloc may move.
  */
 export const runConvolution = (pass: ConvPass, g: ConvShape, addresses: ReadonlyArray<number>, epilogue: ConvEpilogue = NO_EPILOGUE): void => {
   const s = open()
-  const used: ConvEpilogue = pass === "forward" ? epilogue : pass === "backwardWeights" ? { bias: epilogue.bias, relu: false } : NO_EPILOGUE
+  const used = pass === "forward" ? epilogue : NO_EPILOGUE
   const key = planKey(pass, g, used)
   let plan = s.plans.get(key)
   if (plan === undefined) {

@@ -9,6 +9,7 @@ import "@tensorflow/tfjs-backend-cpu"
 import { adam } from "../../ml/adam.ts"
 import { selectBackend } from "../../ml/backend.ts"
 import { probeOneDnn } from "../../ml/onednn/library.ts"
+import { makeRng } from "../../ml/random.ts"
 import { randomBatch, referenceNet, trainStep } from "../../bench/train-step/reference-net.ts"
 
 /** The state's bytes after `steps` steps, and how many tensors the steps after the first added (none: the moments exist by then). */
@@ -30,6 +31,21 @@ const stateAfterSteps = async (optimizer: tf.AdamOptimizer, steps: number): Prom
   return { state, leaked }
 }
 
+/** Variables of both sizes (one kernel up to 65,536 elements, tfjs-core's ops above), updated with fixed random gradients. */
+const mixedSizesAfterSteps = (optimizer: tf.AdamOptimizer, steps: number): Array<Buffer> => {
+  const rng = makeRng("mixed")
+  const variables = [10, 70000].map((n, i) => tf.variable(tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal())), true, `mixed-${i}-${Math.random()}`))
+  for (let step = 0; step < steps; step++) {
+    const gradients = variables.map((v) => ({ name: v.name, tensor: tf.tensor1d(Float32Array.from({ length: v.size }, () => rng.normal())) }))
+    optimizer.applyGradients(gradients)
+    tf.dispose(gradients.map((g) => g.tensor))
+  }
+  const bytes = variables.map((v) => Buffer.from((v.dataSync() as Float32Array).buffer.slice(0)))
+  optimizer.dispose()
+  tf.dispose(variables)
+  return bytes
+}
+
 describe("fused Adam", () => {
   beforeAll(async () => { await selectBackend("wasm") }) // registers the gradients
   afterAll(async () => { await tf.setBackend("wasm") })
@@ -46,5 +62,12 @@ describe("fused Adam", () => {
     expect(leaked, "tensors left by each step").toBe(0)
     expect(actual.length).toBe(expected.length)
     actual.forEach((bytes, i) => expect(bytes.equals(expected[i]), `tensor ${i}`).toBe(true))
+  })
+
+  it("gives tf.train.adam's bytes for small and large variables (seed wasm kernels)", async () => {
+    await selectBackend("wasm")
+    const expected = mixedSizesAfterSteps(tf.train.adam(1e-2), 4)
+    const actual = mixedSizesAfterSteps(adam(1e-2), 4)
+    actual.forEach((bytes, i) => expect(bytes.equals(expected[i]), `variable ${i}`).toBe(true))
   })
 })

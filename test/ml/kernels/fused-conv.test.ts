@@ -9,7 +9,6 @@ import * as tf from "@tensorflow/tfjs-core"
 import "@tensorflow/tfjs-backend-cpu"
 import { selectBackend } from "../../../ml/backend.ts"
 import { convBiasRelu } from "../../../ml/conv-bias-relu.ts"
-import { CONV2D_BACKPROP_FILTER_BIAS } from "../../../ml/kernels/fused-conv-gradient.ts"
 import { convolutionsRun } from "../../../ml/onednn/convolution.ts"
 import { probeOneDnn } from "../../../ml/onednn/library.ts"
 import { makeRng } from "../../../ml/random.ts"
@@ -91,8 +90,7 @@ describe("conv + bias + ReLU as one kernel", () => {
       tf.dispose(Object.values(grads))
     })
     kernels.push(...profile.kernels.map((k) => k.name))
-    // the filter gradient: alone, or with the bias gradient in one pass (native)
-    expect(kernels.filter((k) => k === tf.Conv2DBackpropFilter || k === CONV2D_BACKPROP_FILTER_BIAS)).toHaveLength(1)
+    expect(kernels.filter((k) => k === tf.Conv2DBackpropFilter)).toHaveLength(1)
     expect(kernels).not.toContain(tf.Conv2DBackpropInput)
     tf.dispose([x, w, b])
   })
