@@ -17,7 +17,7 @@ import type { InputArtifact, StageDefinition } from "./stage.ts"
 import { makeContext, outputFile, runStageBody, type StageHooks } from "./stage-context.ts"
 import { sameStat, StatCache } from "./stat-cache.ts"
 import { runtimeFacts, Store } from "./store.ts"
-import { runInWorker } from "./worker-process.ts"
+import { WorkerPool } from "./worker-process.ts"
 import { shortHash } from "./format.ts"
 
 export interface StageJob {
@@ -127,7 +127,7 @@ const commitOutputs = (store: Store, cache: StatCache, stage: StageDefinition<an
 export const executeStage = (
   job: StageJob,
   hooks: StageHooks
-): Effect.Effect<IndexEntry, StageFailed | StoreError, Store | StatCache> =>
+): Effect.Effect<IndexEntry, StageFailed | StoreError, Store | StatCache | WorkerPool> =>
   Effect.scoped(Effect.gen(function* () {
     const store = yield* Store
     const cache = yield* StatCache
@@ -147,7 +147,8 @@ export const executeStage = (
     yield* checkInputs(store, cache, job, "before")
     const startedAt = new Date()
     if (job.stage.heavy) {
-      yield* runInWorker({ type: "start", ...job.worker, stage: job.stage.name, inputs, ...dirs }, collect)
+      const pool = yield* WorkerPool
+      yield* pool.run({ type: "start", ...job.worker, stage: job.stage.name, inputs, ...dirs }, collect)
     } else {
       yield* runStageBody(job.stage, makeContext(job.stage, job.params, inputs, dirs, collect))
     }

@@ -1,6 +1,6 @@
 /**
  * What every command works in, as services: the Session (decoded config, validated graph, remote
- * cache), the Store and its StatCache. The CLI provides `sessionLayer` (or `storeLayer`) once per
+ * cache), the Store and its StatCache, and the pool of worker processes that run heavy stages. The CLI provides `sessionLayer` (or `storeLayer`) once per
  * command; the runner's code takes them from the context.
  */
 import * as Context from "effect/Context"
@@ -14,6 +14,7 @@ import type { RemoteCache } from "./remote/remote-cache.ts"
 import type { PipelineDefinition } from "./stage.ts"
 import { StatCache } from "./stat-cache.ts"
 import { Store } from "./store.ts"
+import { WorkerPool } from "./worker-process.ts"
 
 export interface SessionApi {
   readonly definition: PipelineDefinition<any>
@@ -27,7 +28,7 @@ export interface SessionApi {
 export class Session extends Context.Tag("seed/Session")<Session, SessionApi>() {}
 
 /** The services a pipeline command runs in. */
-export type SessionServices = Session | Store | StatCache
+export type SessionServices = Session | Store | StatCache | WorkerPool
 
 export interface SessionOptions extends ConfigSource {
   readonly store: string
@@ -52,7 +53,7 @@ export const sessionLayer = <C>(
   Layer.scopedContext(Effect.gen(function* () {
     const loaded = yield* loadConfig(definition, options)
     const graph = yield* buildGraph(definition.stages(loaded.config))
-    const stored = yield* Layer.build(storeLayer(options.store))
+    const stored = yield* Layer.build(Layer.merge(storeLayer(options.store), WorkerPool.Default))
     const remote = options.remote ? yield* options.remote : undefined
     return Context.add(stored, Session, { definition, loaded, graph, ...(remote ? { remote } : {}) })
   }))

@@ -1,5 +1,12 @@
-/** Runs a heavy stage in a forked worker process (`.ts` loader), relaying its progress; kills it if interrupted. */
+/**
+ * Heavy stages run in forked worker processes (`.ts` loader), kept in a pool for the command and
+ * reused: a worker's start (Node, the loader, the pipeline's modules, the compute backend) took about
+ * 1.4 s, paid again by each of quick's 21 heavy stages. A worker serves one definition and config (its
+ * compute settings follow from them), one stage at a time; it is killed, never reused, after a failure
+ * or an interruption, and retired after a stage that left it large (fresh memory for the next one).
+ */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { fork, type ChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { StageFailed } from "./errors.ts"
@@ -10,40 +17,55 @@ const workerEntry = fileURLToPath(new URL("./worker.ts", import.meta.url))
 // the same loader as `pnpm pipeline`: only .ts files are hooked, dependencies load at Node's speed
 const tsLoader = new URL("./ts-loader/register.mjs", import.meta.url).href
 
-const spawnWorker = Effect.acquireRelease(
-  Effect.sync(() => fork(workerEntry, [], {
-    execArgv: ["--import", tsLoader],
-    // re-importing the definition module must never start a second CLI (see runCli)
-    env: { ...process.env, [WORKER_ENV]: "1" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
-  })),
-  (child) => Effect.sync(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-  })
-)
+/** A worker whose resident memory passed this after a stage is not reused (a wasm heap never shrinks). */
+export const RETIRE_ABOVE_BYTES = 1.5 * 2 ** 30
 
+const forkWorker = (): ChildProcess => fork(workerEntry, [], {
+  execArgv: ["--import", tsLoader],
+  // re-importing the definition module must never start a second CLI (see runCli)
+  env: { ...process.env, [WORKER_ENV]: "1" },
+  stdio: ["ignore", "inherit", "inherit", "ipc"]
+})
+
+const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null && child.connected
+
+const kill = (child: ChildProcess): void => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+}
+
+/** Runs one stage on `child`; succeeds with the worker's resident bytes when it reports done. */
 const awaitResult = (child: ChildProcess, start: StartMessage, hooks: StageHooks) =>
-  Effect.async<void, StageFailed>((resume) => {
+  Effect.async<number, StageFailed>((resume) => {
     let settled = false
-    const settle = (result: Effect.Effect<void, StageFailed>) => {
+    const settle = (result: Effect.Effect<number, StageFailed>) => {
       if (!settled) {
         settled = true
         resume(result)
       }
     }
-    child.on("message", (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage) => {
       switch (message.type) {
         case "progress": return hooks.progress(message.done, message.total, message.note)
         case "log": return hooks.log(message.message)
         case "provenance": return hooks.provenance(message.facts)
-        case "done": return settle(Effect.void)
+        case "done": return settle(Effect.succeed(message.residentBytes))
         case "failed":
           return settle(Effect.fail(new StageFailed({ stage: start.stage, ...message.error, cause_tag: message.error._tag })))
       }
-    })
-    child.on("error", (e) => settle(Effect.fail(workerDied(start.stage, e.message))))
-    child.on("exit", (code, signal) => settle(Effect.fail(workerDied(start.stage, `exited with ${signal ?? `code ${code}`} before reporting a result`))))
+    }
+    const onError = (e: Error) => settle(Effect.fail(workerDied(start.stage, e.message)))
+    const onExit = (code: number | null, signal: string | null) =>
+      settle(Effect.fail(workerDied(start.stage, `exited with ${signal ?? `code ${code}`} before reporting a result`)))
+    child.on("message", onMessage)
+    child.on("error", onError)
+    child.on("exit", onExit)
     child.send(start)
+    // the worker may serve another stage: this stage's listeners go
+    return Effect.sync(() => {
+      child.off("message", onMessage)
+      child.off("error", onError)
+      child.off("exit", onExit)
+    })
   })
 
 const workerDied = (stage: string, what: string) =>
@@ -54,6 +76,52 @@ const workerDied = (stage: string, what: string) =>
     cause_tag: "WorkerDied"
   })
 
-/** Runs the stage named in `start` in its own process; resolves when the worker reports done. */
-export const runInWorker = (start: StartMessage, hooks: StageHooks): Effect.Effect<void, StageFailed> =>
-  Effect.scoped(Effect.flatMap(spawnWorker, (child) => awaitResult(child, start, hooks)))
+const poolKey = (start: StartMessage): string => JSON.stringify([start.definitionModule, start.definitionName, start.config])
+
+/** The command's worker processes: idle ones by definition and config; every one still running is killed with the pool. */
+export class WorkerPool extends Effect.Service<WorkerPool>()("seed/WorkerPool", {
+  scoped: Effect.gen(function* () {
+    const idle = new Map<string, Array<ChildProcess>>()
+    const all = new Set<ChildProcess>()
+    let started = 0
+    yield* Effect.addFinalizer(() => Effect.sync(() => all.forEach(kill)))
+
+    const take = (key: string): ChildProcess => {
+      const waiting = idle.get(key) ?? []
+      while (waiting.length > 0) {
+        const child = waiting.pop()!
+        if (alive(child)) return child
+      }
+      const child = forkWorker()
+      started++
+      all.add(child)
+      child.once("exit", () => {
+        all.delete(child)
+        const list = idle.get(key)
+        if (list) idle.set(key, list.filter((c) => c !== child))
+      })
+      return child
+    }
+    const giveBack = (key: string, child: ChildProcess): void => {
+      idle.set(key, [...(idle.get(key) ?? []), child])
+    }
+
+    return {
+      /** Runs the stage named in `start` in a pooled worker; resolves when the worker reports done. */
+      run: (start: StartMessage, hooks: StageHooks): Effect.Effect<void, StageFailed> => {
+        const key = poolKey(start)
+        let resident = Infinity
+        return Effect.acquireUseRelease(
+          Effect.sync(() => take(key)),
+          (child) => Effect.map(awaitResult(child, start, hooks), (bytes) => { resident = bytes }),
+          (child, exit) => Effect.sync(() => {
+            if (Exit.isSuccess(exit) && alive(child) && resident <= RETIRE_ABOVE_BYTES) giveBack(key, child)
+            else kill(child)
+          })
+        )
+      },
+      /** How many worker processes this pool has started (tests: reuse). */
+      started: (): number => started
+    }
+  })
+}) {}

@@ -4,7 +4,7 @@ import type { InputArtifact } from "./stage.ts"
 /** Set in a worker's environment; `runCli` does nothing there, so a definition module may also be the entry point. */
 export const WORKER_ENV = "PIPELINE_WORKER"
 
-/** A worker exits with this code, reporting nothing, when its runner has died. */
+/** A worker exits with this code, reporting nothing, when its runner has died during a stage. */
 export const ORPHANED_EXIT_CODE = 75
 
 export interface StartMessage {
@@ -24,5 +24,6 @@ export type WorkerMessage =
   | { readonly type: "progress"; readonly done: number; readonly total: number; readonly note?: string }
   | { readonly type: "log"; readonly message: string }
   | { readonly type: "provenance"; readonly facts: Record<string, unknown> }
-  | { readonly type: "done" }
+  /** The stage committed nothing yet; `residentBytes`: the worker's memory now (the pool retires large workers). */
+  | { readonly type: "done"; readonly residentBytes: number }
   | { readonly type: "failed"; readonly error: { readonly _tag: string; readonly message: string; readonly hint?: string } }

@@ -1,6 +1,8 @@
 /**
- * Entry point of a heavy stage's worker process: re-imports the pipeline definition, decodes the
- * config it is sent, finds the stage by name, runs it and streams progress back over IPC.
+ * Entry point of a heavy stage's worker process: for each start message, re-imports the pipeline
+ * definition (once: modules are cached), decodes the config it is sent, finds the stage by name, runs
+ * it and streams progress back over IPC. It serves stages one at a time until its runner lets it go
+ * (disconnects) or a stage fails (it exits: nothing of a failed stage is kept in a live process).
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -18,11 +20,12 @@ const send = (message: WorkerMessage): Promise<void> =>
  * A worker whose runner died has nobody to commit its outputs, and a rerun would resume the same
  * checkpoint beside it: it exits at once. Three signals, since a training step may hold the event
  * loop for a while: IPC disconnect, a timer, and a check on every progress report (each step).
+ * Between stages the same signals end an idle worker, with code 0.
  */
-let finished = false
+let busy = false
 const runner = process.ppid
 const exitIfOrphaned = () => {
-  if (!finished && (process.ppid !== runner || !process.connected)) process.exit(ORPHANED_EXIT_CODE)
+  if (process.ppid !== runner || !process.connected) process.exit(busy ? ORPHANED_EXIT_CODE : 0)
 }
 process.on("disconnect", exitIfOrphaned)
 setInterval(exitIfOrphaned, 200).unref()
@@ -56,21 +59,23 @@ const runStage = (start: StartMessage) =>
     yield* runStageBody(stage, ctx)
   })
 
-process.once("message", (start: StartMessage) => {
+process.on("message", (start: StartMessage) => {
+  busy = true
   Effect.runPromiseExit(runStage(start)).then(async (exit) => {
     exitIfOrphaned()
     if (exit._tag === "Success") {
-      await send({ type: "done" })
-    } else {
-      const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
-      await send({
-        type: "failed",
-        error: failure
-          ? { _tag: failure._tag === "StageFailed" ? failure.cause_tag : failure._tag, message: failure.message, hint: failure.hint }
-          : { _tag: "WorkerCrash", message: `worker for "${start.stage}" crashed: ${Cause.pretty(exit.cause)}` }
-      })
+      await send({ type: "done", residentBytes: process.memoryUsage.rss() })
+      busy = false
+      return
     }
-    finished = true
+    const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
+    await send({
+      type: "failed",
+      error: failure
+        ? { _tag: failure._tag === "StageFailed" ? failure.cause_tag : failure._tag, message: failure.message, hint: failure.hint }
+        : { _tag: "WorkerCrash", message: `worker for "${start.stage}" crashed: ${Cause.pretty(exit.cause)}` }
+    })
+    busy = false
     process.disconnect()
   })
 })

@@ -2,11 +2,13 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ConfigError } from "../errors.ts"
 import type { PipelineDefinition } from "../stage.ts"
 import { storeLayer } from "../session.ts"
 import { Store } from "../store.ts"
+import { WorkerPool } from "../worker-process.ts"
 import { storeOption } from "./options.ts"
 import { queueNameOf, queueOption, redisOption } from "./queue-options.ts"
 import { loadOpenRemoteCache, remoteOption } from "./remote-options.ts"
@@ -36,7 +38,7 @@ export const workerCommand = (definition: PipelineDefinition<any>) =>
         return yield* new ConfigError({ message: "--concurrency must be at least 1 and --lock-duration at least 1000 ms", hint: "the defaults are 1 and 30000" })
       }
       // the store is opened only once the options are known to be good
-      return yield* takeJobs(definition, args.redis.value, args.remote.value, args).pipe(Effect.provide(storeLayer(args.store)))
+      return yield* takeJobs(definition, args.redis.value, args.remote.value, args).pipe(Effect.provide(Layer.merge(storeLayer(args.store), WorkerPool.Default)))
     }))
   ).pipe(Command.withDescription("take stage jobs from a `run --executor queue` (on this or any machine) until interrupted"))
 

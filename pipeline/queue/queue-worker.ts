@@ -12,6 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { StatCache } from "../stat-cache.ts"
+import type { WorkerPool } from "../worker-process.ts"
 import type { Store } from "../store.ts"
 import * as os from "node:os"
 import type { StageHooks } from "../stage-context.ts"
@@ -50,10 +51,10 @@ const jobHooks = (job: Job<StageJobData>): StageHooks => {
 }
 
 /** Starts taking jobs; the worker stops (finishing its current jobs) when the scope closes. */
-export const startQueueWorker = (ctx: WorkerContext, options: QueueWorkerOptions): Effect.Effect<Worker, QueueError, Scope.Scope | Store | StatCache> =>
+export const startQueueWorker = (ctx: WorkerContext, options: QueueWorkerOptions): Effect.Effect<Worker, QueueError, Scope.Scope | Store | StatCache | WorkerPool> =>
   Effect.gen(function* () {
     // each job runs on its own (BullMQ calls the processor), in the store and stat cache this worker was started with
-    const services = yield* Effect.context<Store | StatCache>()
+    const services = yield* Effect.context<Store | StatCache | WorkerPool>()
     const cache = Context.get(services, StatCache)
     const connection = yield* redisConnection(options.redisUrl)
     const who = `${os.hostname()}:${process.pid}`

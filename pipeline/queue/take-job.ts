@@ -21,6 +21,7 @@ import type { PipelineDefinition } from "../stage.ts"
 import type { StageHooks } from "../stage-context.ts"
 import { waitForStageLock } from "../stage-lock.ts"
 import { StatCache } from "../stat-cache.ts"
+import type { WorkerPool } from "../worker-process.ts"
 import { Store } from "../store.ts"
 import type { StageJobData } from "./stage-job.ts"
 
@@ -42,7 +43,7 @@ export const takeJob = (
   ctx: WorkerContext,
   data: StageJobData,
   hooks: StageHooks
-): Effect.Effect<Taken, StageFailed | ConfigError | StoreError | RemoteError, Store | StatCache> =>
+): Effect.Effect<Taken, StageFailed | ConfigError | StoreError | RemoteError, Store | StatCache | WorkerPool> =>
   Effect.scoped(Effect.gen(function* () {
     const { definition, remote } = ctx
     const store = yield* Store

@@ -53,7 +53,7 @@ export const scale = {
     const attemptsFile = path.join(ctx.checkpointDir, "attempts")
     const attempt = (fs.existsSync(attemptsFile) ? Number(fs.readFileSync(attemptsFile, "utf8")) : 0) + 1
     fs.writeFileSync(attemptsFile, String(attempt))
-    yield* ctx.recordProvenance({ attempt })
+    yield* ctx.recordProvenance({ attempt, pid: process.pid })
     if (process.env.FIXTURE_FAIL_SCALE) return yield* Effect.fail({ _tag: "ScaleFailed", message: "scale was told to fail (fixture)" })
     if (ctx.params.sleepMs) yield* Effect.sleep(ctx.params.sleepMs)
     // gate: a file to wait for, so a test decides when this stage finishes instead of racing a sleep
