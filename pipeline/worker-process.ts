@@ -34,39 +34,44 @@ const kill = (child: ChildProcess): void => {
 }
 
 /** Runs one stage on `child`; succeeds with the worker's resident bytes when it reports done. */
-const awaitResult = (child: ChildProcess, start: StartMessage, hooks: StageHooks) =>
-  Effect.async<number, StageFailed>((resume) => {
-    let settled = false
-    const settle = (result: Effect.Effect<number, StageFailed>) => {
-      if (!settled) {
-        settled = true
-        resume(result)
-      }
+const awaitResult = (child: ChildProcess, start: StartMessage, hooks: StageHooks): Effect.Effect<number, StageFailed> => {
+  let resume: ((result: Effect.Effect<number, StageFailed>) => void) | undefined
+  const settle = (result: Effect.Effect<number, StageFailed>) => {
+    const r = resume
+    resume = undefined
+    r?.(result)
+  }
+  const onMessage = (message: WorkerMessage) => {
+    switch (message.type) {
+      case "progress": return hooks.progress(message.done, message.total, message.note)
+      case "log": return hooks.log(message.message)
+      case "provenance": return hooks.provenance(message.facts)
+      case "done": return settle(Effect.succeed(message.residentBytes))
+      case "failed":
+        return settle(Effect.fail(new StageFailed({ stage: start.stage, ...message.error, cause_tag: message.error._tag })))
     }
-    const onMessage = (message: WorkerMessage) => {
-      switch (message.type) {
-        case "progress": return hooks.progress(message.done, message.total, message.note)
-        case "log": return hooks.log(message.message)
-        case "provenance": return hooks.provenance(message.facts)
-        case "done": return settle(Effect.succeed(message.residentBytes))
-        case "failed":
-          return settle(Effect.fail(new StageFailed({ stage: start.stage, ...message.error, cause_tag: message.error._tag })))
-      }
-    }
-    const onError = (e: Error) => settle(Effect.fail(workerDied(start.stage, e.message)))
-    const onExit = (code: number | null, signal: string | null) =>
-      settle(Effect.fail(workerDied(start.stage, `exited with ${signal ?? `code ${code}`} before reporting a result`)))
-    child.on("message", onMessage)
-    child.on("error", onError)
-    child.on("exit", onExit)
-    child.send(start)
-    // the worker may serve another stage: this stage's listeners go
-    return Effect.sync(() => {
+  }
+  const onError = (e: Error) => settle(Effect.fail(workerDied(start.stage, e.message)))
+  const onExit = (code: number | null, signal: string | null) =>
+    settle(Effect.fail(workerDied(start.stage, `exited with ${signal ?? `code ${code}`} before reporting a result`)))
+  // the listeners live exactly as long as this stage: the worker may serve another one next
+  const listen = Effect.acquireRelease(
+    Effect.sync(() => {
+      child.on("message", onMessage)
+      child.on("error", onError)
+      child.on("exit", onExit)
+    }),
+    () => Effect.sync(() => {
       child.off("message", onMessage)
       child.off("error", onError)
       child.off("exit", onExit)
     })
-  })
+  )
+  return Effect.scoped(Effect.zipRight(listen, Effect.async<number, StageFailed>((callback) => {
+    resume = callback
+    child.send(start)
+  })))
+}
 
 const workerDied = (stage: string, what: string) =>
   new StageFailed({

@@ -53,10 +53,16 @@ describe("the worker pool", () => {
     await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const pool = yield* WorkerPool
       const source = start("source")
-      yield* pool.run(source, hooks)
+      const heardBySource: Array<string> = []
+      yield* pool.run(source, { ...hooks, progress: (_d: number, _t: number, note?: string) => void heardBySource.push(note ?? "") })
+      const heardBefore = heardBySource.length
       const [file] = fs.readdirSync(source.outputDir)
-      yield* pool.run(start("scale", numbersFrom(source, file)), hooks)
+      const heardByScale: Array<string> = []
+      yield* pool.run(start("scale", numbersFrom(source, file)), { ...hooks, progress: (_d: number, _t: number, note?: string) => void heardByScale.push(note ?? "") })
       expect(pool.started()).toBe(1)
+      // the second stage's progress reaches its own hooks only
+      expect(heardByScale).toContain("scaled")
+      expect(heardBySource.length).toBe(heardBefore)
       // an input that is not there: the stage fails in the worker, which is then let go
       const failed = yield* Effect.either(pool.run(start("shift", numbersFrom(source, "missing")), hooks))
       expect(failed._tag).toBe("Left")
