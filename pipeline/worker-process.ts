@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { fork, type ChildProcess } from "node:child_process"
+import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import { StageFailed } from "./errors.ts"
 import type { StageHooks } from "./stage-context.ts"
@@ -19,6 +20,8 @@ const tsLoader = new URL("./ts-loader/register.mjs", import.meta.url).href
 
 /** A worker whose resident memory passed this after a stage is not reused (a wasm heap never shrinks). */
 export const RETIRE_ABOVE_BYTES = 1.5 * 2 ** 30
+/** At most this many idle workers in all (a long-lived `pipeline worker` may see many configs): the oldest go first. */
+const MAX_IDLE = os.availableParallelism()
 
 const forkWorker = (): ChildProcess => fork(workerEntry, [], {
   execArgv: ["--import", tsLoader],
@@ -27,7 +30,7 @@ const forkWorker = (): ChildProcess => fork(workerEntry, [], {
   stdio: ["ignore", "inherit", "inherit", "ipc"]
 })
 
-const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null && child.connected
+const alive = (child: ChildProcess): boolean => !child.killed && child.exitCode === null && child.signalCode === null && child.connected
 
 const kill = (child: ChildProcess): void => {
   if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
@@ -86,29 +89,44 @@ const poolKey = (start: StartMessage): string => JSON.stringify([start.definitio
 /** The command's worker processes: idle ones by definition and config; every one still running is killed with the pool. */
 export class WorkerPool extends Effect.Service<WorkerPool>()("seed/WorkerPool", {
   scoped: Effect.gen(function* () {
+    // idle workers by key, and all of them oldest first
     const idle = new Map<string, Array<ChildProcess>>()
+    const idleOrder: Array<ChildProcess> = []
     const all = new Set<ChildProcess>()
     let started = 0
     yield* Effect.addFinalizer(() => Effect.sync(() => all.forEach(kill)))
 
+    const dropIdle = (key: string, child: ChildProcess): void => {
+      const list = idle.get(key)
+      if (list?.includes(child)) list.splice(list.indexOf(child), 1)
+      if (idleOrder.includes(child)) idleOrder.splice(idleOrder.indexOf(child), 1)
+    }
+    const keyOf = new Map<ChildProcess, string>()
+
     const take = (key: string): ChildProcess => {
-      const waiting = idle.get(key) ?? []
-      while (waiting.length > 0) {
-        const child = waiting.pop()!
+      for (const child of [...(idle.get(key) ?? [])].reverse()) {
+        dropIdle(key, child)
         if (alive(child)) return child
       }
       const child = forkWorker()
       started++
       all.add(child)
+      keyOf.set(child, key)
       child.once("exit", () => {
         all.delete(child)
-        const list = idle.get(key)
-        if (list) idle.set(key, list.filter((c) => c !== child))
+        keyOf.delete(child)
+        dropIdle(key, child)
       })
       return child
     }
     const giveBack = (key: string, child: ChildProcess): void => {
       idle.set(key, [...(idle.get(key) ?? []), child])
+      idleOrder.push(child)
+      while (idleOrder.length > MAX_IDLE) {
+        const oldest = idleOrder[0]
+        dropIdle(keyOf.get(oldest)!, oldest)
+        kill(oldest)
+      }
     }
 
     return {
