@@ -1,7 +1,0 @@
-const t0 = performance.now()
-const mod = await import("./stages/seed-pipeline.ts")
-const t1 = performance.now()
-const { selectBackend } = await import("./ml/backend.ts")
-await selectBackend("native", { threads: 1 })
-const t2 = performance.now()
-console.log("import definition", (t1 - t0).toFixed(0), "backend", (t2 - t1).toFixed(0), "since process start", performance.now().toFixed(0))
