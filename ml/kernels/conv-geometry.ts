@@ -21,6 +21,11 @@ export interface ConvAttrs {
   readonly dilations?: number | [number, number]
 }
 
+/** FusedConv2D's attributes: a convolution's, and the activation after the bias. */
+export interface FusedConvAttrs extends ConvAttrs {
+  readonly activation?: string
+}
+
 /** Computes the geometry from the forward shapes and the kernel's attrs; throws UnsupportedConvolution for NCHW or dilation > 1. */
 export const convGeometry = (
   kernel: string,

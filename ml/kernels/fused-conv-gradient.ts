@@ -9,12 +9,8 @@
  * 22.1 ms at [512, 14, 14, 64] on two threads, so it is not used.)
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { UnsupportedConvolution, type ConvAttrs } from "./conv-geometry.ts"
+import { UnsupportedConvolution, type FusedConvAttrs } from "./conv-geometry.ts"
 import { reluGradient } from "./relu-gradient.ts"
-
-interface FusedConvAttrs extends ConvAttrs {
-  readonly activation?: string
-}
 
 export const fusedConv2DGradConfig: tf.GradConfig = {
   kernelName: tf.FusedConv2D,

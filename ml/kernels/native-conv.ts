@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { runConvolution, type ConvEpilogue, type ConvPass, type ConvShape } from "../onednn/convolution.ts"
-import { convGeometry, type ConvAttrs } from "./conv-geometry.ts"
+import { convGeometry, type ConvAttrs, type FusedConvAttrs } from "./conv-geometry.ts"
 import { heapBase, tensorAddress } from "./native-heap.ts"
 import { allocF32, type Info, type WasmBackend, type WasmKernelArgs } from "./wasm-tensors.ts"
 
@@ -39,12 +39,8 @@ export const nativeConv2DConfig: Make = (fallback) =>
     return run(backend, "forward", g, x, filter, [g.batch, g.outHeight, g.outWidth, g.outChannels])
   })
 
-interface FusedAttrs extends ConvAttrs {
-  readonly activation?: string
-}
-
 /** A bias of one value per output channel (leading 1s allowed), and no activation but ReLU: what oneDNN's bias and post-op compute. */
-const fusable = (inputs: { bias?: Info; preluActivationWeights?: Info }, attrs: FusedAttrs, outChannels: number): boolean =>
+const fusable = (inputs: { bias?: Info; preluActivationWeights?: Info }, attrs: FusedConvAttrs, outChannels: number): boolean =>
   (attrs.activation === undefined || attrs.activation === "linear" || attrs.activation === "relu") &&
   inputs.preluActivationWeights === undefined &&
   (inputs.bias === undefined || (inputs.bias.dtype === "float32" && inputs.bias.shape.at(-1) === outChannels && inputs.bias.shape.every((d, i) => d === 1 || i === inputs.bias!.shape.length - 1)))
@@ -54,7 +50,7 @@ export const nativeFusedConv2DConfig: Make = (fallback) => ({
   backendName: "wasm",
   kernelFunc: ((args: WasmKernelArgs) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info }
-    const attrs = args.attrs as FusedAttrs
+    const attrs = args.attrs as FusedConvAttrs
     if (!supported(attrs) || !fusable({ bias, preluActivationWeights }, attrs, filter.shape[3])) return fallback.kernelFunc(args as any)
     const g = convGeometry("FusedConv2D", x.shape, filter.shape, attrs)
     return run(args.backend, "forward", g, x, filter, [g.batch, g.outHeight, g.outWidth, g.outChannels], bias, attrs.activation === "relu")
