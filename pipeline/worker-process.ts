@@ -89,59 +89,50 @@ const poolKey = (start: StartMessage): string => JSON.stringify([start.definitio
 /** The command's worker processes: idle ones by definition and config; every one still running is killed with the pool. */
 export class WorkerPool extends Effect.Service<WorkerPool>()("seed/WorkerPool", {
   scoped: Effect.gen(function* () {
-    // idle workers by key, and all of them oldest first
-    const idle = new Map<string, Array<ChildProcess>>()
-    const idleOrder: Array<ChildProcess> = []
+    // idle workers, oldest first, each with the key it serves; every live worker, to kill with the pool
+    const idle: Array<{ readonly key: string; readonly child: ChildProcess }> = []
     const all = new Set<ChildProcess>()
     let started = 0
     yield* Effect.addFinalizer(() => Effect.sync(() => all.forEach(kill)))
 
-    const dropIdle = (key: string, child: ChildProcess): void => {
-      const list = idle.get(key)
-      if (list?.includes(child)) list.splice(list.indexOf(child), 1)
-      if (idleOrder.includes(child)) idleOrder.splice(idleOrder.indexOf(child), 1)
+    const dropIdle = (child: ChildProcess): void => {
+      const at = idle.findIndex((w) => w.child === child)
+      if (at >= 0) idle.splice(at, 1)
     }
-    const keyOf = new Map<ChildProcess, string>()
-
+    /** The newest idle worker of `key` that is still alive, else a new one. */
     const take = (key: string): ChildProcess => {
-      for (const child of [...(idle.get(key) ?? [])].reverse()) {
-        dropIdle(key, child)
+      for (let at = idle.length - 1; at >= 0; at--) {
+        if (idle[at].key !== key) continue
+        const [{ child }] = idle.splice(at, 1)
         if (alive(child)) return child
       }
       const child = forkWorker()
       started++
       all.add(child)
-      keyOf.set(child, key)
       child.once("exit", () => {
         all.delete(child)
-        keyOf.delete(child)
-        dropIdle(key, child)
+        dropIdle(child)
       })
       return child
     }
     const giveBack = (key: string, child: ChildProcess): void => {
-      idle.set(key, [...(idle.get(key) ?? []), child])
-      idleOrder.push(child)
-      while (idleOrder.length > MAX_IDLE) {
-        const oldest = idleOrder[0]
-        dropIdle(keyOf.get(oldest)!, oldest)
-        kill(oldest)
-      }
+      idle.push({ key, child })
+      while (idle.length > MAX_IDLE) kill(idle.shift()!.child)
     }
 
     return {
       /** Runs the stage named in `start` in a pooled worker; resolves when the worker reports done. */
       run: (start: StartMessage, hooks: StageHooks): Effect.Effect<void, StageFailed> => {
         const key = poolKey(start)
-        let resident = Infinity
-        return Effect.acquireUseRelease(
+        return Effect.asVoid(Effect.acquireUseRelease(
           Effect.sync(() => take(key)),
-          (child) => Effect.map(awaitResult(child, start, hooks), (bytes) => { resident = bytes }),
+          (child) => awaitResult(child, start, hooks),
+          // the use's value is the worker's resident bytes after the stage
           (child, exit) => Effect.sync(() => {
-            if (Exit.isSuccess(exit) && alive(child) && resident <= RETIRE_ABOVE_BYTES) giveBack(key, child)
+            if (Exit.isSuccess(exit) && exit.value <= RETIRE_ABOVE_BYTES && alive(child)) giveBack(key, child)
             else kill(child)
           })
-        )
+        ))
       },
       /** How many worker processes this pool has started (tests: reuse). */
       started: (): number => started
