@@ -40,6 +40,10 @@ export const makeFixtureProject = (): FixtureProject => {
   }
 }
 
+/** Makes the fixture's `scale` stage heavy (run in a worker process), as `heavyShift=true` does for `shift`. */
+export const makeScaleHeavy = (project: FixtureProject): void =>
+  project.edit("stages/scale.ts", (text) => text.replace('name: "scale", module: import.meta.url,', 'name: "scale", module: import.meta.url, heavy: true,'))
+
 /** Imports the fixture's definition afresh (module registry reset, so edited files are re-evaluated). */
 export const loadDefinition = async (project: FixtureProject): Promise<PipelineDefinition<any>> => {
   vi.resetModules()

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { silentReporter } from "../../pipeline/progress.ts"
-import { makeFixtureProject, runFixture, type FixtureProject } from "./fixture-project.ts"
+import { makeFixtureProject, makeScaleHeavy, runFixture, type FixtureProject } from "./fixture-project.ts"
 
 /** Runs scale and shift, both heavy (worker processes), both ready at once, with two slots; returns whether they overlapped. */
 const overlapped = async (project: FixtureProject, run: number, sets: ReadonlyArray<string> = []): Promise<boolean> => {
@@ -29,7 +29,7 @@ describe("a pipeline's heavyConcurrency", () => {
   let project: FixtureProject
   beforeAll(() => {
     project = makeFixtureProject()
-    project.edit("stages/scale.ts", (text) => text.replace('name: "scale", module: import.meta.url,', 'name: "scale", module: import.meta.url, heavy: true,'))
+    makeScaleHeavy(project)
     // the limit comes from the config (the definition module is imported once per test process)
     project.edit("pipeline.ts", (text) =>
       text

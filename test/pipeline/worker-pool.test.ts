@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url"
 import { Store } from "../../pipeline/store.ts"
 import { WorkerPool } from "../../pipeline/worker-process.ts"
 import type { StartMessage } from "../../pipeline/worker-protocol.ts"
-import { makeFixtureProject, runFixture, type FixtureProject } from "./fixture-project.ts"
+import { makeFixtureProject, makeScaleHeavy, runFixture, type FixtureProject } from "./fixture-project.ts"
 
 const workerPid = (project: FixtureProject, stage: string): Promise<unknown> =>
   Effect.runPromise(Effect.flatMap(Store, (s) => s.readHead(stage)).pipe(Effect.provide(Store.Default(project.store))))
@@ -20,7 +20,7 @@ describe("the worker pool", () => {
   let project: FixtureProject
   beforeAll(() => {
     project = makeFixtureProject()
-    project.edit("stages/scale.ts", (text) => text.replace('name: "scale", module: import.meta.url,', 'name: "scale", module: import.meta.url, heavy: true,'))
+    makeScaleHeavy(project)
     project.edit("pipeline.ts", (text) =>
       text.replace('defaultProfile: "default",', 'defaultProfile: "default", heavyConcurrency: () => 1,'))
   })
