@@ -160,6 +160,8 @@ say(`${killLog.length} kills: final run exit ${finalRun.code}, audit exit ${fina
 
 // Ctrl-C: every stage forced, so each moment falls in planning, a stage in-process or one in a worker
 const stageNames = Object.keys(JSON.parse(fs.readFileSync(path.join(store, "runs", fs.readdirSync(path.join(store, "runs")).sort().pop()!), "utf8")).stages)
+// `pipeline run`'s last line once the run is over: "run <id>: 7 ran in 4.38s"
+const finishedLine = /^run \S+: .* in [\d.]+s$/
 const interruptLog: Array<{ target: string; afterMs: number; running: string; code: number | null; signal: string | null; latencyMs: number }> = []
 for (let j = 0; j < interrupts; j++) {
   const afterMs = Math.round(rng.next() * windowMs)
@@ -174,6 +176,12 @@ for (let j = 0; j < interrupts; j++) {
   const sentAt = Date.now()
   process.kill(group ? -run.child.pid! : run.child.pid!, "SIGINT")
   const { code, signal, at } = await run.exited
+  // the run had already printed its record (finished, exiting): nothing was left to interrupt, so this
+  // moment tests nothing; draw another, as for a run that exited before the moment came
+  if (code === 0 && finishedLine.test(running)) {
+    j--
+    continue
+  }
   if (code !== 130 && signal !== "SIGINT") failures.push(`interrupt ${j + 1}: exit ${code ?? signal}, not 130`)
   interruptLog.push({ target: group ? "process group" : "runner alone", afterMs, running, code, signal, latencyMs: at - sentAt })
   say(`interrupt ${j + 1}/${interrupts} (${group ? "process group" : "runner alone"}) at ${afterMs} ms during "${running}": exit ${code ?? signal} after ${at - sentAt} ms`)
