@@ -3,6 +3,7 @@
  * runner, with worker processes, then the incremental-rerun and reproducibility guarantees.
  */
 import * as Effect from "effect/Effect"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -11,6 +12,7 @@ import { runPipeline } from "../../pipeline/executor.ts"
 import type { RunRecord } from "../../pipeline/records.ts"
 import { sessionLayer } from "../../pipeline/session.ts"
 import { seedPipeline } from "../../stages/seed-pipeline.ts"
+import { repoRoot } from "../pipeline/fixture-sources.ts"
 import { sharedTempDir } from "../support/temp-dir.ts"
 import { probeOneDnn } from "../../ml/onednn/library.ts"
 
@@ -53,6 +55,14 @@ describe("the SEED pipeline on the smoke profile", () => {
     expect(withOutcome(again, "cached")).toEqual(allStages)
     const audit = await Effect.runPromise(auditRun(again).pipe(Effect.provide(sessionLayer(seedPipeline, { store, profile: "smoke" }))))
     expect(audit.problems).toEqual([])
+  }, 120_000)
+
+  it("`pnpm pipeline run` (the bundle launcher) finds the same no-op", () => {
+    const r = spawnSync(process.execPath, ["pipeline/ts-loader/launch.mjs", "stages/main.ts", "run", "--profile", "smoke", "--store", store], {
+      cwd: repoRoot, encoding: "utf8"
+    })
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(new RegExp(`: ${allStages.length} cached in `))
   }, 120_000)
 
   // the three below touch different fingerprints (or a scratch store) and mostly run one stage process at a
