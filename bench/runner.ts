@@ -1,7 +1,9 @@
 /**
  * `pnpm bench runner [--json]`: the pipeline runner's own costs.
- * - no-op rerun of a cached test DAG, as a whole process, started the way `pnpm pipeline` starts it
- *   (`node --import pipeline/ts-loader/register.mjs main.ts run`);
+ * - no-op rerun of a cached test DAG, as a whole process started through the `.ts` loader
+ *   (`node --import pipeline/ts-loader/register.mjs main.ts run`: the launcher's fallback; the test
+ *   DAG lives outside the project, so it is not bundled. `pnpm bench noop` times `pnpm pipeline run`
+ *   itself on SEED's DAG, beside Snakemake);
  *   whether that process loaded TensorFlow.js (it must not: stages import it inside `run`);
  *   the floor: plain node importing only the dependencies the no-op run preloads;
  * - sha256 throughput on a large artifact: full read vs stat-cache hit.
