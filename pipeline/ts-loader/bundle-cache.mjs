@@ -18,9 +18,10 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-// transform-cache.mjs is in the training stages' code closure (core-gradients.ts): it is only imported here, never edited for this
 import { compilerTag, loadEsbuild, privateDirProblem, writeEntryFile } from "./transform-cache.mjs"
 
+// computed here, not exported by transform-cache.mjs: that file is in the training stages' code
+// closure (through core-gradients.ts), so any edit to it reruns every pretrain stage
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
 /** Packages bundled (with everything they import); the rest of node_modules stays external. */
@@ -53,8 +54,21 @@ const sameStat = (a, b) => a !== undefined && b !== undefined && a.every((v, i) 
 /** This file's own text is part of every key: a change to how bundles are built is a rebuild. */
 const builderTag = createHash("sha256").update(fs.readFileSync(new URL(import.meta.url))).digest("hex")
 
-const manifestFile = (entry) =>
-  path.join(bundlesDir, `${createHash("sha256").update(`${builderTag}\0${compilerTag}\0${entry}`).digest("hex").slice(0, 32)}.json`)
+const keyOf = (...parts) => createHash("sha256").update(JSON.stringify([builderTag, compilerTag, ...parts])).digest("hex").slice(0, 32)
+
+const manifestFile = (entry) => path.join(bundlesDir, `${keyOf(entry)}.json`)
+
+/** Whether every file and folder the manifest lists still has its recorded stat (a malformed manifest: no). */
+const stillCurrent = (manifest, entry) => {
+  try {
+    if (manifest.entry !== entry) return false
+    for (const [file, recorded] of manifest.files) if (!sameStat(statOf(file), recorded)) return false
+    for (const [dir, mtimeMs] of manifest.dirs) if (fs.statSync(dir, { throwIfNoEntry: false })?.mtimeMs !== mtimeMs) return false
+    return typeof manifest.build === "string" && /^[0-9a-f]{32}$/.test(manifest.build) && typeof manifest.main === "string"
+  } catch {
+    return false
+  }
+}
 
 /** The bundle's main module if it was built from exactly the files on disk now, else undefined. */
 export const freshBundle = (entry) => {
@@ -65,9 +79,7 @@ export const freshBundle = (entry) => {
   } catch {
     return undefined
   }
-  if (manifest.entry !== entry) return undefined
-  for (const [file, recorded] of manifest.files) if (!sameStat(statOf(file), recorded)) return undefined
-  for (const [dir, mtimeMs] of manifest.dirs) if (fs.statSync(dir, { throwIfNoEntry: false })?.mtimeMs !== mtimeMs) return undefined
+  if (!stillCurrent(manifest, entry)) return undefined
   const main = path.join(bundlesDir, manifest.build, manifest.main)
   if (!fs.existsSync(main)) return undefined
   const now = new Date()
@@ -128,7 +140,7 @@ export const buildBundle = async (entry) => {
     // an input that changed while the build ran: what was bundled is unknown, so nothing is kept
     const changed = recorded.find(([file, st]) => !sameStat(statOf(file), st)) ?? [...dirs].find(([dir, mtimeMs]) => fs.statSync(dir).mtimeMs !== mtimeMs)
     if (changed !== undefined) throw new Error(`${changed[0]} changed during the bundle build`)
-    const build = createHash("sha256").update(JSON.stringify([entry, recorded])).digest("hex").slice(0, 32)
+    const build = keyOf(entry, recorded)
     const main = `${path.basename(entry).replace(/\.[^.]+$/, "")}.mjs`
     const target = path.join(bundlesDir, build)
     try {

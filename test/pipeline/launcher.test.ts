@@ -31,14 +31,15 @@ write("main.ts", [
   `console.log(JSON.stringify({ argv: process.argv.slice(1), url: import.meta.url, depUrl, value: Effect.runSync(Effect.succeed(value)), helper, bundled }))`
 ].join("\n"))
 
-/** The build the entry's manifest names now. */
-const currentBuild = (): string | undefined => {
+/** The entry's manifest file and the build it names now. */
+const currentManifest = (): { file: string; build: string } | undefined => {
   for (const name of fs.readdirSync(bundles).filter((f) => f.endsWith(".json"))) {
     const manifest = JSON.parse(fs.readFileSync(path.join(bundles, name), "utf8"))
-    if (manifest.entry === entry) return manifest.build
+    if (manifest.entry === entry) return { file: path.join(bundles, name), build: manifest.build }
   }
   return undefined
 }
+const currentBuild = () => currentManifest()?.build
 
 const launch = (env: Record<string, string> = {}) => {
   const r = spawnSync(process.execPath, [launcher, path.relative(repoRoot, entry), "a", "--b"], {
@@ -88,6 +89,13 @@ describe("the bundle launcher", () => {
     expect(launch({ SEED_BUNDLE: "0" }).out).toMatchObject({ helper: "js", bundled: false })
     fs.rmSync(path.join(dir, "helper.js"))
     expect(launch().out).toMatchObject({ helper: "ts", bundled: true })
+  }, 60_000)
+
+  it("rebuilds over a manifest that does not parse", () => {
+    const { file, build } = currentManifest()!
+    fs.writeFileSync(file, `{"entry": ${JSON.stringify(entry)}, "files": 3`)
+    expect(launch().out).toMatchObject({ value: 2, bundled: true })
+    expect(currentBuild()).toBe(build)
   }, 60_000)
 
   it("runs through the loader when SEED_BUNDLE=0, with the same result", () => {
