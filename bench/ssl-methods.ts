@@ -1,7 +1,7 @@
 /**
- * `pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R]
- *  [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--seed S]
- *  [--extra '{"infomax":{"gamma":0}}'] [--augment '{"cropScale":[0.3,1]}'] [--probe '{"maxIterations":60}']`:
+ * `pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--schedule cosine]
+ *  [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--threads T]
+ *  [--seed S] [--extra '{"infomax":{"gamma":0}}'] [--augment '{"cropScale":[0.3,1]}'] [--probe '{"maxIterations":60}']`:
  * pretrains each method of a profile (its encoder, training budget, method settings, probe grid
  * unless overridden) on images of the pipeline's own train split, and probes it on a val set held
  * out of that same split. It prints val Top-1/Top-5 only: the pipeline's val and test splits are
@@ -17,17 +17,17 @@ import { linearProbe } from "../ml/linear-probe.ts"
 import { pretrain, rawPixelsPretrain } from "../ml/pretrain.ts"
 import { deepMerge } from "../pipeline/config.ts"
 import { SeedConfig } from "../schemas/config.ts"
-import { AugmentConfig, MethodConfig, ProbeConfig } from "../schemas/methods.ts"
+import { AugmentConfig, MethodConfig, LearningRateSchedule, ProbeConfig } from "../schemas/methods.ts"
 import { baseConfig, profiles } from "../stages/profiles.ts"
 import { benchArgs, numberFlag, numberListFlag } from "./args.ts"
 import { carveTrainVal, pipelineTrainSplit } from "./ssl-methods/train-pool.ts"
 
-const usage = "pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--seed S] [--extra JSON] [--augment JSON] [--probe JSON]"
+const usage = "pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--schedule cosine] [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--threads T] [--seed S] [--extra JSON] [--augment JSON] [--probe JSON]"
 const text = { type: "string" } as const
 const { values: flags } = benchArgs(usage, {
   options: {
-    json: { type: "boolean" }, profile: text, train: text, val: text, epochs: text, batch: text, lr: text, widths: text, dim: text,
-    grid: text, methods: text, backend: text, seed: text, extra: text, augment: text, probe: text
+    json: { type: "boolean" }, profile: text, train: text, val: text, epochs: text, batch: text, lr: text, schedule: text, widths: text, dim: text,
+    grid: text, methods: text, backend: text, threads: text, seed: text, extra: text, augment: text, probe: text
   }
 })
 /** A JSON flag's value, or a usage error naming the flag. */
@@ -58,7 +58,8 @@ const encoder = {
 const training = {
   epochs: numberFlag(usage, "epochs", flags.epochs, config.training.epochs),
   batchSize: numberFlag(usage, "batch", flags.batch, config.training.batchSize),
-  learningRate: numberFlag(usage, "lr", flags.lr, config.training.learningRate)
+  learningRate: numberFlag(usage, "lr", flags.lr, config.training.learningRate),
+  schedule: flags.schedule === undefined ? config.training.schedule : Schema.decodeUnknownSync(LearningRateSchedule)(flags.schedule)
 }
 const augment = Schema.decodeUnknownSync(AugmentConfig)({ ...config.augment, ...jsonFlag("augment") })
 const probe = Schema.decodeUnknownSync(ProbeConfig)({ ...config.probe, ...jsonFlag("probe") })
@@ -69,7 +70,9 @@ const methods = names.map((name) =>
 )
 const seed = numberFlag(usage, "seed", flags.seed, config.seed)
 
-const backend = await Effect.runPromise(initBackend((flags.backend ?? "wasm") as "wasm"))
+// --threads 1 lets two benches share the 2 cores without oversubscribing oneDNN's OpenMP pool
+const threads = flags.threads === undefined ? undefined : numberFlag(usage, "threads", flags.threads, 0)
+const backend = await Effect.runPromise(initBackend((flags.backend ?? "wasm") as "wasm", { threads }))
 const { train, val } = carveTrainVal(await pipelineTrainSplit(config), sizes, seed)
 // pretrain embeds a test split too; the bench has none to give it
 const noTest: ImageSet = { ...val, ids: new Int32Array(0), labels: new Uint8Array(0), pixels: new Uint8Array(0), count: 0 }

@@ -36,6 +36,11 @@ const adamOps = (
 }
 
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  /** The rate of the next steps (a schedule sets it before each step; the moments are untouched). */
+  setLearningRate(rate: number): void {
+    this.learningRate = rate
+  }
+
   override applyGradients(variableGradients: VariableGradients): void {
     if (tf.getKernel(ADAM_UPDATE, tf.getBackend()) === undefined) return super.applyGradients(variableGradients)
     const state = this as unknown as AdamState

@@ -88,6 +88,7 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
           epochs: method.epochs ?? options.training.epochs,
           batchSize: options.training.batchSize,
           learningRate: method.learningRate ?? options.training.learningRate,
+          schedule: options.training.schedule ?? "constant",
           augment: options.augment,
           rng: rng.fork("train"),
           maxImages: options.training.maxTrainImages,

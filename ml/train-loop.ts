@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { EpochRecord } from "../schemas/artifacts.ts"
-import type { AugmentConfig } from "../schemas/methods.ts"
+import type { AugmentConfig, LearningRateSchedule } from "../schemas/methods.ts"
 import type { ImageSet } from "../data/image-set.ts"
 import { adam } from "./adam.ts"
 import { augmentImages } from "./augment.ts"
@@ -36,6 +36,8 @@ export interface TrainOptions {
   readonly epochs: number
   readonly batchSize: number
   readonly learningRate: number
+  /** How the rate moves over the run's steps (see learningRateAt; absent: constant). */
+  readonly schedule?: LearningRateSchedule
   readonly augment: AugmentConfig
   /** Drives the subset, the shuffles and the augmentations. */
   readonly rng: Rng
@@ -55,6 +57,13 @@ export interface TrainOptions {
 
 /** A step whose |loss| exceeds this multiple of the first step's (at least 1) counts as exploding. */
 const explosionFactor = 1e4
+
+/**
+ * The rate of step `step` (0-based, counted over the whole run) of `totalSteps`: the base rate, or half
+ * a cosine from it to 0. A function of the step alone, so a resumed run takes the same rates.
+ */
+export const learningRateAt = (schedule: TrainOptions["schedule"], rate: number, step: number, totalSteps: number): number =>
+  schedule === "cosine" && totalSteps > 0 ? rate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps)) : rate
 
 /** The images trained on: all of them, or a seeded subset. */
 const trainingRows = (count: number, maxImages: number | undefined, rng: Rng): Uint32Array =>
@@ -104,6 +113,7 @@ export const trainLoop = (options: TrainOptions): Effect.Effect<ReadonlyArray<Ep
         let lossSum = resumed?.lossSum ?? 0
         for (let step = resumed?.stepsDone ?? 0; step < stepsPerEpoch; step++) {
           const batch = order.subarray(step * size, (step + 1) * size).map((i) => rows[i])
+          optimizer.setLearningRate(learningRateAt(options.schedule, options.learningRate, epoch * stepsPerEpoch + step, totalSteps))
           const loss = yield* Effect.sync(() => trainStep(options, optimizer, variables, batch, epochRng, epochRng.fork(`step-${step}`)))
           reference ??= Math.max(1, Math.abs(loss))
           if (!Number.isFinite(loss) || Math.abs(loss) > explosionFactor * reference) {

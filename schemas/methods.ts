@@ -51,7 +51,12 @@ export const InfomaxMethod = Schema.Struct({
   /** Average-pool the local map by this factor per side before scoring (fewer, larger patches: cheaper pair scores). */
   localPool: withDefault(PositiveInt, 1),
   /** Width of the discriminator's encode-and-dot space. */
-  discriminatorDim: withDefault(PositiveInt, 64)
+  discriminatorDim: withDefault(PositiveInt, 64),
+  /**
+   * The MI estimator, both from the paper: "jsd" (Jensen-Shannon, the default) or "nce" (infoNCE; each
+   * (local, global) pair of an image against every local feature of the other images in the batch).
+   */
+  estimator: withDefault(Schema.Literal("jsd", "nce"), "jsd")
 })
 
 export const RawPixelsBaseline = Schema.Struct({ kind: Schema.Literal("raw-pixels"), ...overrides })
@@ -98,6 +103,13 @@ export const EncoderConfig = Schema.Struct({
 )
 export type EncoderConfig = typeof EncoderConfig.Type
 
+/**
+ * The learning rate over a method's steps: "constant", or "cosine": half a cosine from the rate down to
+ * 0 over all of its steps (SimCLR's and solo-learn's decay, without warm-up).
+ */
+export const LearningRateSchedule = Schema.Literal("constant", "cosine")
+export type LearningRateSchedule = typeof LearningRateSchedule.Type
+
 export const TrainingConfig = Schema.Struct({
   epochs: Schema.Int.pipe(Schema.nonNegative()),
   batchSize: PositiveInt,
@@ -105,7 +117,9 @@ export const TrainingConfig = Schema.Struct({
   /** Pretrain on at most this many (seeded, shuffled) train images; embeddings still cover every split. */
   maxTrainImages: Schema.optional(PositiveInt),
   /** Checkpoint every this many steps inside an epoch too (resumes mid-epoch, same bytes); absent: after each epoch only. */
-  checkpointEverySteps: Schema.optional(PositiveInt)
+  checkpointEverySteps: Schema.optional(PositiveInt),
+  /** LearningRateSchedule; absent means constant. */
+  schedule: Schema.optional(LearningRateSchedule)
 })
 export type TrainingConfig = typeof TrainingConfig.Type
 

@@ -2,7 +2,8 @@
  * Deep InfoMax (Hjelm et al. 2019). The global vector is the encoder's embedding; the local map is
  * an intermediate block's output (by default the block before the last, so the global vector is
  * computed by the layers above it). Encode-and-dot discriminators score (local, global) pairs and
- * the JSD estimator takes positives from the same image and negatives from the rest of the batch.
+ * the JSD (default) or infoNCE estimator takes positives from the same image and negatives from the
+ * rest of the batch.
  * Loss = -(alpha * global MI + beta * local MI) + gamma * adversarial prior matching: a discriminator
  * tells uniform prior samples from the squashed global vector, and the gradient reversal makes the
  * same loss push the encoder to fool it (the paper's one-step form of the minimax game).
@@ -10,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import type { InfomaxMethod } from "../../schemas/methods.ts"
 import { resolveBlock } from "../encoder.ts"
+import { logSumExpRows } from "../log-sum-exp.ts"
 import { addDense, dense, type ParamSet } from "../weights.ts"
 import type { MethodContext, TrainableMethod } from "./method.ts"
 
@@ -57,6 +59,30 @@ export const jsdMiFromCodes = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Scal
     const negative = tf.div(tf.sub(softAll, softPositives), Math.max(1, b * k * (b - 1)))
     return tf.sub(positive, negative) as tf.Scalar
   })
+
+/**
+ * infoNCE mutual-information estimate from local codes [B, K, D] and global codes [B, D], as in the
+ * authors' code: each positive pair (local code k of image i, global code of image i) is classified
+ * against the global code of image i paired with every local code of every other image, so
+ *   log p(i, k) = s(i,k | i) - log(exp s(i,k | i) + sum over j != i, k' of exp s(j,k' | i))
+ *               = -softplus(n_i - s(i,k | i)), n_i = log-sum-exp of image i's negative scores.
+ * Returns the mean of log p (at most 0; log(1 / (1 + (B - 1) K)) at chance). Scores are divided by
+ * sqrt(D), as pairScores does.
+ */
+export const nceMiFromCodes = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Scalar =>
+  tf.tidy(() => {
+    const [b, k, d] = local.shape
+    const scale = Math.sqrt(d)
+    const positives = tf.div(tf.sum(tf.mul(local, tf.expandDims(global, 1)), 2), scale)
+    // [B globals, B*K locals]; an image's own locals are pushed far below every other score
+    const all = tf.div(tf.matMul(global, tf.reshape(local, [b * k, d]), false, true), scale)
+    const ownImage = tf.reshape(tf.tile(tf.reshape(tf.eye(b), [b, b, 1]), [1, 1, k]), [b, b * k])
+    const negatives = logSumExpRows(tf.sub(all, tf.mul(ownImage, 1e4)) as tf.Tensor2D)
+    return tf.neg(tf.mean(tf.softplus(tf.sub(tf.expandDims(negatives, 1), positives)))) as tf.Scalar
+  })
+
+/** The MI estimate a config names. */
+const miEstimate = (estimator: InfomaxMethod["estimator"]) => (estimator === "nce" ? nceMiFromCodes : jsdMiFromCodes)
 
 /** Gradient reversal: identity forward, negated gradient backward (one-step adversarial training). */
 const reverseGradient = tf.customGrad((...inputs) => ({
@@ -122,6 +148,7 @@ export const makeInfomax = (config: InfomaxMethod, context: MethodContext): Trai
     addDense(heads, "prior.hidden", e, d, context.rng)
     addDense(heads, "prior.out", d, 1, context.rng)
   }
+  const mi = miEstimate(config.estimator)
   const priorLogits = (x: tf.Tensor2D) => dense(heads, "prior.out", tf.relu(dense(heads, "prior.hidden", x)))
 
   return {
@@ -132,10 +159,10 @@ export const makeInfomax = (config: InfomaxMethod, context: MethodContext): Trai
       const b = embedding.shape[0]
       const localMap = poolLocalMap(blocks[localBlock], config.localPool)
       const locals = tf.reshape(localCode(tf.reshape(localMap, [b * mh * mw, mc])), [b, mh * mw, d]) as tf.Tensor3D
-      let loss = tf.mul(-config.beta, jsdMiFromCodes(locals, globalCode(embedding)))
+      let loss = tf.mul(-config.beta, mi(locals, globalCode(embedding)))
       if (globalPair !== undefined) {
         const mapCode = tf.reshape(globalPair.map(tf.reshape(localMap, [b, mh * mw * mc])), [b, 1, d]) as tf.Tensor3D
-        loss = tf.sub(loss, tf.mul(config.alpha, jsdMiFromCodes(mapCode, globalPair.vec(embedding))))
+        loss = tf.sub(loss, tf.mul(config.alpha, mi(mapCode, globalPair.vec(embedding))))
       }
       if (config.gamma > 0) {
         const prior = tf.randomUniform([b, e], 0, 1, "float32", rng.seed32()) as tf.Tensor2D

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ntXentLoss } from "../../ml/methods/contrastive.ts"
-import { jsdMiEstimate, jsdMiFromCodes, pairScores, poolLocalMap } from "../../ml/methods/infomax.ts"
+import { jsdMiEstimate, jsdMiFromCodes, nceMiFromCodes, pairScores, poolLocalMap } from "../../ml/methods/infomax.ts"
 import { reconstructionLoss } from "../../ml/methods/autoencoder.ts"
 import { crossEntropy } from "../../ml/methods/supervised.ts"
 import { makeRng } from "../../data/random.ts"
@@ -78,6 +78,43 @@ describe("jsdMiEstimate", () => {
       expected.slice(1).forEach((grad, i) => grad.forEach((v, j) => expect(actual[i + 1][j]).toBeCloseTo(v, 5)))
       tf.dispose([local, global])
     }
+  })
+
+  it("nceMiFromCodes matches infoNCE written out: each (i, k) against every local code of the other images", () => {
+    const rng = makeRng("nce-codes")
+    for (const [b, k, d] of [[5, 4, 3], [4, 1, 2]]) {
+      const local = Array.from({ length: b }, () => Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 2)))
+      const global = Array.from({ length: b }, () => Array.from({ length: d }, () => rng.normal() * 2))
+      const score = (l: number[], g: number[]) => l.reduce((s, x, c) => s + x * g[c], 0) / Math.sqrt(d)
+      let direct = 0
+      for (let i = 0; i < b; i++)
+        for (let p = 0; p < k; p++) {
+          const positive = Math.exp(score(local[i][p], global[i]))
+          let negatives = 0
+          for (let j = 0; j < b; j++) if (j !== i) for (let q = 0; q < k; q++) negatives += Math.exp(score(local[j][q], global[i]))
+          direct += Math.log(positive / (positive + negatives))
+        }
+      const value = tf.tidy(() => nceMiFromCodes(tf.tensor3d(local), tf.tensor2d(global)).dataSync()[0])
+      expect(value).toBeCloseTo(direct / (b * k), 4)
+    }
+  })
+
+  it("nceMiFromCodes is log(1 / (1 + (B - 1) K)) at chance and rises with its gradient", () => {
+    const [b, k, d] = [4, 3, 2]
+    const atChance = tf.tidy(() => nceMiFromCodes(tf.zeros([b, k, d]) as tf.Tensor3D, tf.zeros([b, d]) as tf.Tensor2D).dataSync()[0])
+    expect(atChance).toBeCloseTo(-Math.log(1 + (b - 1) * k), 5)
+    const rng = makeRng("nce-ascent")
+    let local = tf.tensor3d(Array.from({ length: b * k * d }, () => rng.normal()), [b, k, d])
+    const global = tf.tensor2d(Array.from({ length: b * d }, () => rng.normal()), [b, d])
+    const estimate = (l: tf.Tensor) => nceMiFromCodes(l as tf.Tensor3D, global)
+    const before = tf.tidy(() => estimate(local).dataSync()[0])
+    for (let step = 0; step < 20; step++) {
+      const next = tf.tidy(() => tf.add(local, tf.mul(0.5, tf.grad(estimate)(local))) as tf.Tensor3D)
+      local.dispose()
+      local = next
+    }
+    expect(tf.tidy(() => estimate(local).dataSync()[0])).toBeGreaterThan(before + 0.1)
+    tf.dispose([local, global])
   })
 
   it("pairScores scores every local code against every global code (dot / sqrt(D))", () => {

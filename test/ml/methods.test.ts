@@ -18,6 +18,7 @@ const methods: ReadonlyArray<unknown> = [
   // 16 prior units: with 4, some prior-sample draws leave every ReLU of the prior discriminator off
   { name: "dim", kind: "infomax", alpha: 0.5, beta: 1, gamma: 0.1, localLayer: 0, discriminatorDim: 16 },
   { name: "dim-pooled", kind: "infomax", alpha: 0.5, localLayer: 0, localPool: 2, discriminatorDim: 4 },
+  { name: "dim-nce", kind: "infomax", alpha: 0.5, estimator: "nce", localLayer: 0, discriminatorDim: 16 },
   { name: "sup", kind: "supervised" }
 ]
 

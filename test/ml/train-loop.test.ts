@@ -10,7 +10,7 @@ import { makeMethod } from "../../ml/methods/registry.ts"
 import { pretrain } from "../../ml/pretrain.ts"
 import { makeRng } from "../../data/random.ts"
 import { snapshotParams } from "../../ml/tables/weights.ts"
-import { trainLoop } from "../../ml/train-loop.ts"
+import { learningRateAt, trainLoop } from "../../ml/train-loop.ts"
 import type { EpochRecord } from "../../schemas/artifacts.ts"
 import { disposeParams } from "../../ml/weights.ts"
 import { AugmentConfig, MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
@@ -100,6 +100,19 @@ describe("pretrain determinism", () => {
   })
 })
 
+describe("learningRateAt", () => {
+  it("is the rate throughout when constant, and half a cosine from the rate towards 0 when cosine", () => {
+    expect([0, 5, 9].map((step) => learningRateAt("constant", 0.1, step, 10))).toEqual([0.1, 0.1, 0.1])
+    expect(learningRateAt(undefined, 0.1, 7, 10)).toBe(0.1)
+    expect(learningRateAt("cosine", 0.1, 0, 10)).toBeCloseTo(0.1, 12)
+    expect(learningRateAt("cosine", 0.1, 5, 10)).toBeCloseTo(0.05, 12)
+    expect(learningRateAt("cosine", 0.1, 9, 10)).toBeCloseTo(0.1 * 0.5 * (1 + Math.cos((Math.PI * 9) / 10)), 12)
+    const rates = Array.from({ length: 10 }, (_, step) => learningRateAt("cosine", 0.1, step, 10))
+    rates.slice(1).forEach((rate, i) => expect(rate).toBeLessThan(rates[i]))
+    expect(rates.at(-1)).toBeGreaterThan(0)
+  })
+})
+
 describe("epoch checkpoints", () => {
   // 5 steps per epoch: after 5 Adam steps the running beta2 power and the pow() that tfjs's
   // setWeights recomputes differ in the last bit, so a resume must restore the saved one.
@@ -108,13 +121,14 @@ describe("epoch checkpoints", () => {
   const config = method({ name: "d", kind: "infomax", gamma: 0.1, localLayer: 0, discriminatorDim: 8 }) as TrainedMethodConfig
 
   /** Trains 3 epochs of 5 steps; returns the exit, the final weights (encoder, then heads) and resume calls. */
-  const train = async (options: { checkpointDir?: string; stopAtStep?: number; checkpointEverySteps?: number }) => {
+  const train = async (options: { checkpointDir?: string; stopAtStep?: number; checkpointEverySteps?: number; schedule?: "cosine" }) => {
     const encoder = makeEncoder(encoderConfig, images.shape, makeRng(1))
     const trainable = makeMethod(config, { encoder, rng: makeRng(2), classCount: 4 })
     const resumedAfter: Array<number> = []
     const exit = await Effect.runPromiseExit(
       trainLoop({
         images, encoder, method: trainable, epochs: 3, batchSize: 8, learningRate: 1e-2, augment, rng: makeRng(3),
+        schedule: options.schedule,
         checkpointDir: options.checkpointDir,
         checkpointEverySteps: options.checkpointEverySteps,
         onStep: (step) => (step === options.stopAtStep ? Effect.interrupt : Effect.void),
@@ -158,6 +172,17 @@ describe("epoch checkpoints", () => {
     expect(losses(resumed.exit)).toEqual(losses(reference.exit))
     resumed.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer)).toEqual(Buffer.from(reference.weights[i].values.buffer)))
     expect(fs.readdirSync(dir)).toEqual(["epoch-00003"])
+  })
+
+  it("with a cosine schedule, resumes inside an epoch at the same rates: same bytes, and not constant's", async () => {
+    const [constant, reference] = [await train({}), await train({ schedule: "cosine" })]
+    expect(losses(reference.exit)).not.toEqual(losses(constant.exit))
+    const dir = tempDir("seed-checkpoint-")
+    await train({ checkpointDir: dir, stopAtStep: 9, checkpointEverySteps: 2, schedule: "cosine" })
+    const resumed = await train({ checkpointDir: dir, checkpointEverySteps: 2, schedule: "cosine" })
+    expect(resumed.resumedAfter).toEqual([1.02])
+    expect(losses(resumed.exit)).toEqual(losses(reference.exit))
+    resumed.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer)).toEqual(Buffer.from(reference.weights[i].values.buffer)))
   })
 
   it("starts over when the newest checkpoint is unreadable, with the same result", async () => {
