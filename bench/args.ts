@@ -18,11 +18,24 @@ export const benchArgs = <const T extends Omit<ParseArgsConfig, "args" | "strict
   }
 }
 
+/** A flag that takes one of `choices` (or its default), checked. */
+export const choiceFlag = <const C extends string>(usage: string, name: string, value: string | undefined, choices: ReadonlyArray<C>, fallback: C | undefined): C | undefined => {
+  if (value === undefined) return fallback
+  return (choices as ReadonlyArray<string>).includes(value) ? (value as C) : usageError(`--${name} expects one of ${choices.join(", ")}, got "${value}"`, usage)
+}
+
 /** A numeric flag's value (or its default), checked. */
 export const numberFlag = (usage: string, name: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   const n = Number(value)
   return Number.isFinite(n) ? n : usageError(`--${name} expects a number, got "${value}"`, usage)
+}
+
+/** A whole-number flag of at least 1 (a count), or its default, checked. */
+export const countFlag = (usage: string, name: string, value: string | undefined, fallback: number | undefined): number | undefined => {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  return Number.isInteger(n) && n >= 1 ? n : usageError(`--${name} expects a whole number of at least 1, got "${value}"`, usage)
 }
 
 /** A comma-separated list of numbers, checked. */

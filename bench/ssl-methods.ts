@@ -19,7 +19,7 @@ import { deepMerge } from "../pipeline/config.ts"
 import { SeedConfig } from "../schemas/config.ts"
 import { AugmentConfig, MethodConfig, LearningRateSchedule, ProbeConfig } from "../schemas/methods.ts"
 import { baseConfig, profiles } from "../stages/profiles.ts"
-import { benchArgs, numberFlag, numberListFlag } from "./args.ts"
+import { benchArgs, choiceFlag, countFlag, numberFlag, numberListFlag } from "./args.ts"
 import { carveTrainVal, pipelineTrainSplit } from "./ssl-methods/train-pool.ts"
 
 const usage = "pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--schedule cosine] [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--threads T] [--seed S] [--extra JSON] [--augment JSON] [--probe JSON]"
@@ -59,7 +59,7 @@ const training = {
   epochs: numberFlag(usage, "epochs", flags.epochs, config.training.epochs),
   batchSize: numberFlag(usage, "batch", flags.batch, config.training.batchSize),
   learningRate: numberFlag(usage, "lr", flags.lr, config.training.learningRate),
-  schedule: flags.schedule === undefined ? config.training.schedule : Schema.decodeUnknownSync(LearningRateSchedule)(flags.schedule)
+  schedule: choiceFlag(usage, "schedule", flags.schedule, LearningRateSchedule.literals, config.training.schedule)
 }
 const augment = Schema.decodeUnknownSync(AugmentConfig)({ ...config.augment, ...jsonFlag("augment") })
 const probe = Schema.decodeUnknownSync(ProbeConfig)({ ...config.probe, ...jsonFlag("probe") })
@@ -71,7 +71,7 @@ const methods = names.map((name) =>
 const seed = numberFlag(usage, "seed", flags.seed, config.seed)
 
 // --threads 1 lets two benches share the 2 cores without oversubscribing oneDNN's OpenMP pool
-const threads = flags.threads === undefined ? undefined : numberFlag(usage, "threads", flags.threads, 0)
+const threads = countFlag(usage, "threads", flags.threads, undefined)
 const backend = await Effect.runPromise(initBackend((flags.backend ?? "wasm") as "wasm", { threads }))
 const { train, val } = carveTrainVal(await pipelineTrainSplit(config), sizes, seed)
 // pretrain embeds a test split too; the bench has none to give it

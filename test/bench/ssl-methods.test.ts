@@ -50,6 +50,16 @@ describe("bench ssl-methods", () => {
     expect(() => carveTrainVal(pool, { train: pool.count, val: 1 }, 0)).toThrow(/exceed/)
   })
 
+  it("refuses a --schedule it does not know, or --threads 0, with a usage error (exit 2) naming the flag", async () => {
+    const failed = await bench("--schedule", "linear").then(() => undefined, (e: { code: number; stderr: string }) => e)
+    expect(failed?.code).toBe(2)
+    expect(failed?.stderr).toMatch(/--schedule expects one of constant, cosine, got "linear"/)
+    expect(failed?.stderr).not.toMatch(/\bat .*\.ts:\d+/)
+    const noThreads = await bench("--threads", "0").then(() => undefined, (e: { code: number; stderr: string }) => e)
+    expect(noThreads?.code).toBe(2)
+    expect(noThreads?.stderr).toMatch(/--threads expects a whole number of at least 1, got "0"/)
+  })
+
   it("reports val metrics and no test metric, in text and in --json", async () => {
     const [text, json] = await Promise.all([bench(), bench("--json")])
     expect(text.stdout).toMatch(/raw-pixels\s+val top1 \d\.\d{4}/)
