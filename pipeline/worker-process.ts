@@ -1,7 +1,9 @@
 /**
- * Heavy stages run in forked worker processes (`.ts` loader), kept in a pool for the command and
- * reused: a worker's start (Node, the loader, the pipeline's modules, the compute backend) took about
- * 1.4 s, paid again by each of quick's 21 heavy stages. A worker serves one definition and config (its
+ * Heavy stages run in forked worker processes, kept in a pool for the command and reused: a worker's
+ * start (Node, the loader, the pipeline's modules, the compute backend) took about 1.4 s, paid again by
+ * each of quick's 21 heavy stages. A runner started from a bundle (launch.mjs) starts its workers on
+ * that same bundle when they serve its entry's definition: the same code, without the loader's
+ * per-module cost; otherwise a worker runs worker-entry.ts through the `.ts` loader. A worker serves one definition and config (its
  * compute settings follow from them), one stage at a time; it is killed, never reused, after a failure
  * or an interruption, and retired after a stage that left it large (fresh memory for the next one).
  */
@@ -12,23 +14,48 @@ import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import { StageFailed } from "./errors.ts"
 import type { StageHooks } from "./stage-context.ts"
-import { WORKER_ENV, type StartMessage, type WorkerMessage } from "./worker-protocol.ts"
+import type { PipelineDefinition } from "./stage.ts"
+import { WORKER_ENV, WORKER_FROM_ENTRY, type StartMessage, type WorkerMessage } from "./worker-protocol.ts"
 
-const workerEntry = fileURLToPath(new URL("./worker.ts", import.meta.url))
-// the same loader as `pnpm pipeline`: only .ts files are hooked, dependencies load at Node's speed
+const workerEntry = fileURLToPath(new URL("./worker-entry.ts", import.meta.url))
+// the same loader as `SEED_BUNDLE=0 pnpm pipeline`: only .ts files are hooked, dependencies load at Node's speed
 const tsLoader = new URL("./ts-loader/register.mjs", import.meta.url).href
+
+/** The bundle file this process runs from, which launch.mjs records before importing it; absent under the loader. */
+const bundleMain = (): string | undefined => {
+  const main = (globalThis as Record<symbol, unknown>)[Symbol.for("seed.bundleMain")]
+  return typeof main === "string" ? main : undefined
+}
+
+let entryDefinition: PipelineDefinition<any> | undefined
+/** `runCli` records the definition its entry runs: a worker started on the same bundle holds that one. */
+export const recordEntryDefinition = (definition: PipelineDefinition<any>): void => {
+  entryDefinition = definition
+}
+
+/** Whether a worker for `start` can run on this process's bundle (it then finds the definition it needs). */
+const servedFromBundle = (start: StartMessage): string | undefined => {
+  const main = bundleMain()
+  return main !== undefined && entryDefinition?.name === start.definitionName && entryDefinition.module === start.definitionModule
+    ? main
+    : undefined
+}
 
 /** A worker whose resident memory passed this after a stage is not reused (a wasm heap never shrinks). */
 export const RETIRE_ABOVE_BYTES = 1.5 * 2 ** 30
 /** At most this many idle workers in all (a long-lived `pipeline worker` may see many configs): the oldest go first. */
 const MAX_IDLE = os.availableParallelism()
 
-const forkWorker = (): ChildProcess => fork(workerEntry, [], {
-  execArgv: ["--import", tsLoader],
-  // re-importing the definition module must never start a second CLI (see runCli)
-  env: { ...process.env, [WORKER_ENV]: "1" },
-  stdio: ["ignore", "inherit", "inherit", "ipc"]
-})
+const forkWorker = (start: StartMessage): ChildProcess => {
+  const bundle = servedFromBundle(start)
+  return fork(bundle ?? workerEntry, [], {
+    execArgv: bundle === undefined ? ["--import", tsLoader] : [],
+    // under the loader, re-importing the definition module must never start a second CLI; on the
+    // bundle, its entry's runCli serves stages instead (see runCli)
+    env: { ...process.env, [WORKER_ENV]: bundle === undefined ? "1" : WORKER_FROM_ENTRY },
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+}
 
 const alive = (child: ChildProcess): boolean => !child.killed && child.exitCode === null && child.signalCode === null && child.connected
 
@@ -100,13 +127,13 @@ export class WorkerPool extends Effect.Service<WorkerPool>()("seed/WorkerPool", 
       if (at >= 0) idle.splice(at, 1)
     }
     /** The newest idle worker of `key` that is still alive, else a new one. */
-    const take = (key: string): ChildProcess => {
+    const take = (key: string, start: StartMessage): ChildProcess => {
       for (let at = idle.length - 1; at >= 0; at--) {
         if (idle[at].key !== key) continue
         const [{ child }] = idle.splice(at, 1)
         if (alive(child)) return child
       }
-      const child = forkWorker()
+      const child = forkWorker(start)
       started++
       all.add(child)
       child.once("exit", () => {
@@ -125,7 +152,7 @@ export class WorkerPool extends Effect.Service<WorkerPool>()("seed/WorkerPool", 
       run: (start: StartMessage, hooks: StageHooks): Effect.Effect<void, StageFailed> => {
         const key = poolKey(start)
         return Effect.asVoid(Effect.acquireUseRelease(
-          Effect.sync(() => take(key)),
+          Effect.sync(() => take(key, start)),
           (child) => awaitResult(child, start, hooks),
           // the use's value is the worker's resident bytes after the stage
           (child, exit) => Effect.sync(() => {

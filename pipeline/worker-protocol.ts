@@ -1,8 +1,13 @@
 /** Messages between the runner and a heavy stage's worker process (over Node IPC). */
 import type { InputArtifact } from "./stage.ts"
 
-/** Set in a worker's environment; `runCli` does nothing there, so a definition module may also be the entry point. */
+/**
+ * Set in a worker's environment. "1" (started on worker-entry.ts through the loader): `runCli` does
+ * nothing there, so a definition module may also be the entry point. WORKER_FROM_ENTRY (started on the
+ * runner's bundle, whose entry calls `runCli`): `runCli` serves stages of its definition instead.
+ */
 export const WORKER_ENV = "PIPELINE_WORKER"
+export const WORKER_FROM_ENTRY = "entry"
 
 /** A worker exits with this code, reporting nothing, when its runner has died during a stage. */
 export const ORPHANED_EXIT_CODE = 75

@@ -1,8 +1,10 @@
 /**
- * Entry point of a heavy stage's worker process: for each start message, re-imports the pipeline
- * definition (once: modules are cached), decodes the config it is sent, finds the stage by name, runs
- * it and streams progress back over IPC. It serves stages one at a time until its runner lets it go
- * (disconnects) or a stage fails (it exits: nothing of a failed stage is kept in a live process).
+ * A heavy stage's worker process: for each start message, finds the pipeline definition, decodes the
+ * config it is sent, finds the stage by name, runs it and streams progress back over IPC. It serves
+ * stages one at a time until its runner lets it go (disconnects) or a stage fails (it exits: nothing
+ * of a failed stage is kept in a live process). Started either through the `.ts` loader on
+ * worker-entry.ts, which imports the definition module named in each message, or from the runner's
+ * own bundle, whose entry hands its definition to `serveStages` (see worker-process.ts).
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -27,23 +29,22 @@ const runner = process.ppid
 const exitIfOrphaned = () => {
   if (process.ppid !== runner || !process.connected) process.exit(busy ? ORPHANED_EXIT_CODE : 0)
 }
-process.on("disconnect", exitIfOrphaned)
-setInterval(exitIfOrphaned, 200).unref()
 
 const isDefinition = (value: unknown, name: string): value is PipelineDefinition =>
   typeof value === "object" && value !== null &&
   typeof (value as PipelineDefinition).stages === "function" && (value as PipelineDefinition).name === name
 
-const findDefinition = async (moduleUrl: string, name: string): Promise<PipelineDefinition> => {
+const findDefinition = async (moduleUrl: string, name: string, known: PipelineDefinition | undefined): Promise<PipelineDefinition> => {
+  if (known !== undefined && known.name === name && known.module === moduleUrl) return known
   const mod = (await import(moduleUrl)) as Record<string, unknown>
   const found = Object.values(mod).find((v) => isDefinition(v, name))
   if (!found) throw new Error(`module ${moduleUrl} exports no pipeline definition named "${name}"`)
   return found
 }
 
-const runStage = (start: StartMessage) =>
+const runStage = (start: StartMessage, known: PipelineDefinition | undefined) =>
   Effect.gen(function* () {
-    const definition = yield* Effect.promise(() => findDefinition(start.definitionModule, start.definitionName))
+    const definition = yield* Effect.promise(() => findDefinition(start.definitionModule, start.definitionName, known))
     const config = yield* decodeConfig(definition, start.config)
     const stage = definition.stages(config).find((s) => s.name === start.stage)
     if (!stage) return yield* Effect.dieMessage(`the definition declares no stage "${start.stage}" for this config`)
@@ -59,9 +60,19 @@ const runStage = (start: StartMessage) =>
     yield* runStageBody(stage, ctx)
   })
 
-process.on("message", (start: StartMessage) => {
+/**
+ * Serves start messages until the runner lets go. `known`: the definition this process already holds
+ * (its entry's); any other is imported from the module a message names.
+ */
+export const serveStages = (known?: PipelineDefinition<any>): void => {
+  process.on("disconnect", exitIfOrphaned)
+  setInterval(exitIfOrphaned, 200).unref()
+  process.on("message", (start: StartMessage) => serveOne(start, known))
+}
+
+const serveOne = (start: StartMessage, known: PipelineDefinition | undefined): void => {
   busy = true
-  Effect.runPromiseExit(runStage(start)).then(async (exit) => {
+  Effect.runPromiseExit(runStage(start, known)).then(async (exit) => {
     exitIfOrphaned()
     if (exit._tag === "Success") {
       await send({ type: "done", residentBytes: process.memoryUsage.rss() })
@@ -78,4 +89,4 @@ process.on("message", (start: StartMessage) => {
     busy = false
     process.disconnect()
   })
-})
+}

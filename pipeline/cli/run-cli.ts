@@ -10,7 +10,9 @@ import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { PipelineDefinition } from "../stage.ts"
-import { WORKER_ENV } from "../worker-protocol.ts"
+import { serveStages } from "../worker.ts"
+import { recordEntryDefinition } from "../worker-process.ts"
+import { WORKER_ENV, WORKER_FROM_ENTRY } from "../worker-protocol.ts"
 import { auditCommand } from "./audit-command.ts"
 import { dagCommand } from "./dag-command.ts"
 import { diffCommand } from "./diff-command.ts"
@@ -49,7 +51,11 @@ export const cliProgram = (definition: PipelineDefinition<any>, argv: ReadonlyAr
 
 /** Runs the CLI on `argv` (default: process.argv) and exits with 0, 1 (stage/audit failure) or 2 (usage/config). */
 export const runCli = (definition: PipelineDefinition<any>, argv: ReadonlyArray<string> = process.argv): void => {
+  // a worker process (worker-process.ts): on the runner's bundle it serves this definition's stages;
+  // through the loader, worker-entry.ts serves them and this module was only imported for its definition
+  if (process.env[WORKER_ENV] === WORKER_FROM_ENTRY) return serveStages(definition)
   if (process.env[WORKER_ENV]) return
+  recordEntryDefinition(definition)
   const program = cliProgram(definition, argv).pipe(Effect.map((code) => void (process.exitCode = code)))
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,

@@ -33,6 +33,8 @@ const bundled = async () => {
 
 const main = await bundled()
 if (main !== undefined) {
+  // heavy stages' worker processes start on this same file (pipeline/worker-process.ts)
+  globalThis[Symbol.for("seed.bundleMain")] = main
   await import(pathToFileURL(main).href)
 } else {
   await import("./register.mjs")

@@ -57,12 +57,18 @@ describe("the SEED pipeline on the smoke profile", () => {
     expect(audit.problems).toEqual([])
   }, 120_000)
 
-  it("`pnpm pipeline run` (the bundle launcher) finds the same no-op", () => {
+  it("`pnpm pipeline run` (the bundle launcher) finds the same no-op, and its workers reproduce a stage", () => {
     const r = spawnSync(process.execPath, ["pipeline/ts-loader/launch.mjs", "stages/main.ts", "run", "--profile", "smoke", "--store", store], {
       cwd: repoRoot, encoding: "utf8"
     })
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`: ${allStages.length} cached in `))
+    // a heavy stage re-executed from the launcher runs in a worker started on the bundle: same bytes
+    const rerun = spawnSync(process.execPath, ["pipeline/ts-loader/launch.mjs", "stages/main.ts", "audit", "--rerun", "pretrain:autoencoder@s0", "--json", "--profile", "smoke", "--store", store], {
+      cwd: repoRoot, encoding: "utf8"
+    })
+    expect(rerun.status, rerun.stderr).toBe(0)
+    expect(rerun.stdout).toMatch(/"reproducible":\s*true/)
   }, 120_000)
 
   // the three below touch different fingerprints (or a scratch store) and mostly run one stage process at a

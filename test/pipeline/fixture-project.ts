@@ -22,9 +22,19 @@ export interface FixtureProject {
   readonly cleanup: () => Promise<void>
 }
 
-/** Writes the fixture DAG into a fresh temp dir (node_modules linked to this repo's). */
-export const makeFixtureProject = (): FixtureProject => {
-  const dir = makeTempDir("pipeline-fixture-")
+/** A fresh dir under the repo's git-ignored .tmp/; the caller removes it. */
+const makeRepoTempDir = (prefix: string): string => {
+  const base = path.join(repoRoot, ".tmp")
+  fs.mkdirSync(base, { recursive: true })
+  return fs.realpathSync(fs.mkdtempSync(path.join(base, prefix)))
+}
+
+/**
+ * Writes the fixture DAG into a fresh temp dir (node_modules linked to this repo's). `inRepo`: under the
+ * repo's git-ignored .tmp/ instead of os.tmpdir(), where the launcher will bundle its entry.
+ */
+export const makeFixtureProject = ({ inRepo = false }: { readonly inRepo?: boolean } = {}): FixtureProject => {
+  const dir = inRepo ? makeRepoTempDir("pipeline-fixture-") : makeTempDir("pipeline-fixture-")
   for (const [rel, text] of Object.entries(fixtureFiles)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
     fs.writeFileSync(path.join(dir, rel), text)

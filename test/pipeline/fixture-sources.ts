@@ -83,7 +83,8 @@ export const makeShift = (heavy: boolean) => ({
   outputs: { shifted: { description: "shiftValue(x, offset)", fields: ["z"] } },
   run: (ctx: any) => Effect.gen(function* () {
     if (ctx.params.fail) return yield* Effect.fail(new ShiftFailed("shift was told to fail (fixture)", "unset shift.fail"))
-    yield* ctx.recordProvenance({ pid: process.pid })
+    // workerStart: how this process was started ("runner": in the runner itself; see worker-protocol.ts)
+    yield* ctx.recordProvenance({ pid: process.pid, workerStart: process.env.PIPELINE_WORKER ?? "runner" })
     const x = readColumn(ctx.inputs.numbers.path)
     writeColumn(ctx.outputPath("shifted"), "z", x.map((v) => shiftValue(v, ctx.params.offset)))
     // editSource: a source file of this stage's code closure to change while it runs (a user editing mid-run)

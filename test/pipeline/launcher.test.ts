@@ -6,9 +6,8 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
 import { repoRoot } from "./fixture-sources.ts"
+import { bundlesDir as bundles, launcher, removeBundlesOf } from "../support/bundles.ts"
 
-const launcher = path.join(repoRoot, "pipeline/ts-loader/launch.mjs")
-const bundles = path.join(repoRoot, "node_modules/.cache/seed-bundles")
 // inside the project (git-ignored .tmp/): a bundle is only made of project files, whose packages resolve from its node_modules
 const dir = path.join(repoRoot, ".tmp", `launcher-${randomBytes(4).toString("hex")}`)
 const entry = path.join(dir, "main.ts")
@@ -49,13 +48,7 @@ const launch = (env: Record<string, string> = {}) => {
 }
 
 afterAll(() => {
-  for (const name of fs.readdirSync(bundles).filter((f) => f.endsWith(".json"))) {
-    const file = path.join(bundles, name)
-    const manifest = JSON.parse(fs.readFileSync(file, "utf8"))
-    if (manifest.entry !== entry) continue
-    fs.rmSync(path.join(bundles, manifest.build), { recursive: true, force: true })
-    fs.rmSync(file, { force: true })
-  }
+  removeBundlesOf(entry)
   fs.rmSync(dir, { recursive: true, force: true })
 })
 

@@ -1,6 +1,7 @@
 /**
  * Heavy stages share the run's worker processes: two heavy stages run one after the other are served
- * by one worker (not the runner), and a worker whose stage failed is not reused.
+ * by one worker (not the runner), and a worker whose stage failed is not reused. A runner started
+ * from its bundle starts its workers on that bundle; under the loader, on worker-entry.ts.
  */
 import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -10,11 +11,15 @@ import { pathToFileURL } from "node:url"
 import { Store } from "../../pipeline/store.ts"
 import { WorkerPool } from "../../pipeline/worker-process.ts"
 import type { StartMessage } from "../../pipeline/worker-protocol.ts"
+import { spawnSync } from "node:child_process"
+import { launcher, removeBundlesOf } from "../support/bundles.ts"
 import { makeFixtureProject, makeScaleHeavy, runFixture, type FixtureProject } from "./fixture-project.ts"
 
-const workerPid = (project: FixtureProject, stage: string): Promise<unknown> =>
-  Effect.runPromise(Effect.flatMap(Store, (s) => s.readHead(stage)).pipe(Effect.provide(Store.Default(project.store))))
-    .then((entry) => (entry as { provenance: { pid?: number } } | undefined)?.provenance.pid)
+interface Head { readonly outputs: unknown; readonly provenance: { readonly pid?: number; readonly workerStart?: string } }
+const headOf = (project: FixtureProject, stage: string): Promise<Head | undefined> =>
+  Effect.runPromise(Effect.flatMap(Store, (s) => s.readHead(stage)).pipe(Effect.provide(Store.Default(project.store)))) as Promise<Head | undefined>
+const provenanceOf = (project: FixtureProject, stage: string) => headOf(project, stage).then((head) => head?.provenance)
+const workerPid = (project: FixtureProject, stage: string): Promise<unknown> => provenanceOf(project, stage).then((p) => p?.pid)
 
 describe("the worker pool", () => {
   let project: FixtureProject
@@ -69,5 +74,34 @@ describe("the worker pool", () => {
       yield* pool.run(start("scale", numbersFrom(source, file)), hooks)
       expect(pool.started()).toBe(2)
     })).pipe(Effect.provide(WorkerPool.Default)))
+  }, 120_000)
+})
+
+describe("workers of a runner started by the launcher", () => {
+  let project: FixtureProject
+  beforeAll(() => {
+    project = makeFixtureProject({ inRepo: true })
+  })
+  afterAll(async () => {
+    removeBundlesOf(project.file("main.ts"))
+    await project.cleanup()
+  })
+  const run = (env: Record<string, string>, offset: number) =>
+    spawnSync(process.execPath, [launcher, "main.ts", "run", "--set", "heavyShift=true", "--set", `shift.offset=${offset}`], {
+      cwd: project.dir, encoding: "utf8", env: { ...process.env, ...env, NO_COLOR: "1" }
+    })
+
+  it("start on the runner's own bundle, and through the loader with SEED_BUNDLE=0, with the same outputs", async () => {
+    const bundled = run({}, 7)
+    expect(bundled.status, bundled.stderr).toBe(0)
+    const fromBundle = await provenanceOf(project, "shift")
+    // "entry": the bundle's runCli served the stage (worker-protocol.ts); "1": worker-entry.ts through the loader
+    expect(fromBundle?.workerStart).toBe("entry")
+    const bundledHead = await headOf(project, "shift")
+    fs.rmSync(project.store, { recursive: true, force: true })
+    const loaded = run({ SEED_BUNDLE: "0" }, 7)
+    expect(loaded.status, loaded.stderr).toBe(0)
+    expect((await provenanceOf(project, "shift"))?.workerStart).toBe("1")
+    expect((await headOf(project, "shift"))?.outputs).toEqual(bundledHead?.outputs)
   }, 120_000)
 })

@@ -1,0 +1,4 @@
+/** A worker process started through the `.ts` loader (worker-process.ts): serves stages of any definition module. */
+import { serveStages } from "./worker.ts"
+
+serveStages()
