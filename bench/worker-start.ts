@@ -1,11 +1,12 @@
 /**
- * `pnpm bench worker-start [--store dir] [--profile smoke] [--stage knn:raw-pixels] [--rounds N] [--json]`:
+ * `pnpm bench worker-start [--store dir] [--profile smoke] [--stage probe:supervised@s0] [--rounds N] [--json]`:
  * what one heavy stage costs beyond the no-op when its worker process starts on the runner's bundle
  * (`node launch.mjs`, as `pnpm pipeline` starts) and when it starts through the `.ts` loader
  * (SEED_BUNDLE=0), in alternating rounds: each mode's `run --force <stage>` minus its own no-op
- * `run`, so the CLI's own start (bundle or loader) cancels out. The stage should be a small one (the
- * default is smoke's raw-pixels kNN), so that the difference is mostly the worker's start. The store
- * must already hold the profile's run.
+ * `run`, so the CLI's own start (bundle or loader) cancels out. The default stage, smoke's supervised
+ * probe (about a second of L-BFGS on the tfjs backend), reruns alone (its outputs are reproducible, so
+ * nothing downstream does), and its figure holds the worker's start and tfjs work as each start runs it.
+ * The store must already hold the profile's run.
  */
 import { spawnSync } from "node:child_process"
 import * as os from "node:os"
@@ -13,12 +14,12 @@ import * as path from "node:path"
 import { repoRoot } from "../test/pipeline/fixture-sources.ts"
 import { benchArgs, countFlag } from "./args.ts"
 
-const usage = "pnpm bench worker-start [--store dir] [--profile smoke] [--stage knn:raw-pixels] [--rounds N] [--json]"
+const usage = "pnpm bench worker-start [--store dir] [--profile smoke] [--stage probe:supervised@s0] [--rounds N] [--json]"
 const { values: flags } = benchArgs(usage, {
   options: {
     store: { type: "string", default: path.join(repoRoot, "artifacts") },
     profile: { type: "string", default: "smoke" },
-    stage: { type: "string", default: "knn:raw-pixels" },
+    stage: { type: "string", default: "probe:supervised@s0" },
     rounds: { type: "string" },
     json: { type: "boolean", default: false }
   }
