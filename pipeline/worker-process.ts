@@ -3,9 +3,10 @@
  * start (Node, the loader, the pipeline's modules, the compute backend) took about 1.4 s, paid again by
  * each of quick's 21 heavy stages. A runner started from a bundle (launch.mjs) starts its workers on
  * that same bundle when they serve its entry's definition: the same code, without the loader's
- * per-module cost; otherwise a worker runs worker-entry.ts through the `.ts` loader. A worker serves one definition and config (its
- * compute settings follow from them), one stage at a time; it is killed, never reused, after a failure
- * or an interruption, and retired after a stage that left it large (fresh memory for the next one).
+ * per-module cost; otherwise a worker runs worker-entry.ts through the `.ts` loader. A worker serves
+ * one definition and config (its compute settings follow from them), one stage at a time; it is
+ * killed, never reused, after a failure or an interruption, and retired after a stage that left it
+ * large (fresh memory for the next one).
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
