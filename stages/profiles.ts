@@ -64,14 +64,24 @@ export const profiles: Record<string, unknown> = {
   // (train / val / official t10k test), so Top-1 compares with published Fashion-MNIST figures
   full: { seeds: [0, 1, 2], dataset: { path: "/usr/share/datasets/fashion-mnist" } },
   quick: {
-    dataset: { limitPerClass: 2000 },
+    // every image of the npm copy (random 80/10/10: 55,982 train once the 18 that duplicate a val or
+    // test image are dropped / 7,000 val / 7,000 test), so the evaluations' val and test sets hold 7,000
+    // images each: a paired test on 2,000 test images (2,000 per class before) could not separate a
+    // 2-point gap at p < 0.01. Set for the power of the test, by no accuracy figure. Pretraining still
+    // sees 10,000 of the train images (below)
+    dataset: {},
     encoder: { widths: [16, 32, 64], poolGrid: 1, embeddingDim: 64 },
     // batch 64: twice the steps of 128 for the same images and time. Re-derived on val (batch 64 vs
     // 128): contrastive 80.75 vs 79.30, infomax (DIM(L)) 77.25 vs 76.25, autoencoder 80.65 vs 80.60.
     // Rate 2e-3 re-derived on val (rate 1e-3 / 2e-3 / 4e-3): autoencoder 79.85 / 81.15 / 79.35,
     // contrastive 80.00 / 81.75 / 81.75 (a tie keeps the smaller). 10,000 images rather than 6,000:
-    // set by cost (quick stays a few minutes), no accuracy figure decides it
-    training: { epochs: 3, batchSize: 64, learningRate: 0.002, maxTrainImages: 10000 },
+    // set by cost (quick stays a few minutes), no accuracy figure decides it.
+    // 8 epochs rather than 3, chosen on the pipeline's 7,000-image val split (seed 0; rule fixed before
+    // the runs: the count whose weakest self-supervised method is furthest above the random encoder,
+    // the quantity the benchmark's quick goal is about). Val Top-1 at 3 / 8 epochs: autoencoder
+    // 80.44 / 81.51, contrastive 80.84 / 81.09, DIM(L) 76.14 / 78.40, infomax-lastlayer 79.00 / 79.64,
+    // random encoder 76.09: the weakest margin is +0.06 at 3 epochs (DIM(L)), +2.31 at 8
+    training: { epochs: 8, batchSize: 64, learningRate: 0.002, maxTrainImages: 10000 },
     // infomax at a gentler rate, first chosen on a test figure, now on val: DIM(L) ties (77.25 at 1e-3
     // and at 2e-3), infomax-lastlayer 80.20 / 78.60 / 78.55 at 1e-3 / 2e-3 / 4e-3
     // contrastive at temperature 0.2 rather than the schema's 0.5: val 82.15 against 80.75 (full keeps
@@ -80,8 +90,10 @@ export const profiles: Record<string, unknown> = {
       m.kind === "infomax" ? { ...m, learningRate: 0.001 } : m.kind === "contrastive" ? { ...m, temperature: 0.2 } : m
     ),
     // the probe chose the weakest L2 of [1e-4, 1e-3] on val for every method, so the grid reaches
-    // lower (the probe still picks among these on val)
-    probe: { l2Grid: [0.00001, 0.0001, 0.001], maxIterations: 60 }
+    // lower (the probe still picks among these on val). Both evaluations learn from 16,000 evenly
+    // spaced train embeddings (the whole train split before): set by cost, kNN's grows with its bank
+    probe: { l2Grid: [0.00001, 0.0001, 0.001], maxIterations: 60, maxTrainImages: 16000 },
+    knn: { maxTrainImages: 16000 }
   },
   // The article's scale: 1,000,000 images, 10 classes x 100,000. No labelled set of that size ships
   // offline, so these are SEED's procedural synthetic images (data/synthetic-render.ts), not natural
