@@ -82,7 +82,7 @@ for (const method of methods) {
   const splits = { train, val, test: noTest }
   const result =
     method.kind === "raw-pixels" ? rawPixelsPretrain(splits)
-    : method.kind === "random-encoder" ? await Effect.runPromise(pretrain({ seed, method, encoder, training, splits }))
+    : method.kind === "random-encoder" ? await Effect.runPromise(pretrain({ seed, method, encoder, embedBatchSize: training.batchSize, splits }))
     : await Effect.runPromise(pretrain({ seed, method, encoder, training, augment, splits }))
   const pretrainSeconds = (performance.now() - started) / 1000
   const probeStart = performance.now()

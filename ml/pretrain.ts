@@ -22,22 +22,23 @@ export interface ImageSplits {
   readonly test: ImageSet
 }
 
-/** What every kind with an encoder needs: the seed of its init, its architecture and batch size. */
+/** What every kind with an encoder needs: the seed of its init and its architecture. */
 interface EncoderRun {
   readonly seed: number
   readonly encoder: EncoderConfig
-  readonly training: TrainingConfig
   readonly splits: ImageSplits
 }
 
-/** The untrained encoder: embedded as initialized. */
+/** The untrained encoder: embedded as initialized, `embedBatchSize` images at a time. */
 export interface RandomEncoderRun extends EncoderRun {
   readonly method: RandomEncoderBaseline
+  readonly embedBatchSize: number
 }
 
-/** A kind that trains the encoder, with its augmentations and resumable epoch checkpoints. */
+/** A kind that trains the encoder, with its augmentations and resumable epoch checkpoints; it embeds at the training batch size. */
 export interface TrainedRun extends EncoderRun {
   readonly method: TrainedMethodConfig
+  readonly training: TrainingConfig
   readonly augment: AugmentConfig
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
   /** Epoch checkpoints of the training loop go here (resumed when present). */
@@ -73,6 +74,7 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
         (e) => Effect.sync(() => disposeParams(e.params))
       )
       let history: ReadonlyArray<EpochRecord> = []
+      const embedBatchSize = trains(options) ? options.training.batchSize : options.embedBatchSize
       if (trains(options)) {
         const { method } = options
         const trainable = yield* Effect.acquireRelease(
@@ -99,7 +101,7 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
           label: `pretrain:${method.name}`
         })
       }
-      const [train, val, test] = yield* embedFrozen(encoder, [splits.train, splits.val, splits.test], options.training.batchSize)
+      const [train, val, test] = yield* embedFrozen(encoder, [splits.train, splits.val, splits.test], embedBatchSize)
       return { weights: snapshotParams(encoder.params), history, embeddings: { train, val, test } }
     })
   )

@@ -25,15 +25,15 @@ const encoderRun = {
   /** The training seed: draws the init, the heads, the batch order and the augmentations. */
   seed: Schema.Int,
   encoder: EncoderConfig,
-  training: TrainingConfig,
   compute: ResolvedCompute
 }
 
 // Each kind's params hold only the slices it reads, so e.g. an augmentation change leaves the baselines
-// cached, and a seed change leaves raw pixels cached.
+// cached, a seed change leaves raw pixels cached, and a change of epochs or rate leaves the random
+// encoder cached (it reads only the batch size it embeds at: the kernels' rounding may depend on it).
 export const RawPixelsParams = Schema.Struct({ method: RawPixelsBaseline })
-export const RandomEncoderParams = Schema.Struct({ method: RandomEncoderBaseline, ...encoderRun })
-export const TrainedParams = Schema.Struct({ method: TrainedMethodConfig, ...encoderRun, augment: AugmentConfig })
+export const RandomEncoderParams = Schema.Struct({ method: RandomEncoderBaseline, ...encoderRun, embedBatchSize: Schema.Int.pipe(Schema.positive()) })
+export const TrainedParams = Schema.Struct({ method: TrainedMethodConfig, ...encoderRun, training: TrainingConfig, augment: AugmentConfig })
 
 /** The params of a pretrain stage: one shape per method kind. */
 export const PretrainParams = Schema.Union(RawPixelsParams, RandomEncoderParams, TrainedParams)
@@ -48,8 +48,10 @@ export const pretrainSlice = (config: SeedConfig, name: string, seed: number | n
   if (method === undefined) throw new Error(`pretrainSlice: no method "${name}" in the config`) // a bug: stages are made from config.methods
   if (method.kind === "raw-pixels") return { method }
   if (seed === null) throw new Error(`pretrainSlice: ${name} (${method.kind}) needs a training seed`) // a bug: only raw pixels are seed-free
-  const run = { seed, encoder: config.encoder, training: config.training, compute: computeSlice(config) }
-  return method.kind === "random-encoder" ? { method, ...run } : { method, ...run, augment: config.augment }
+  const run = { seed, encoder: config.encoder, compute: computeSlice(config) }
+  return method.kind === "random-encoder"
+    ? { method, ...run, embedBatchSize: config.training.batchSize }
+    : { method, ...run, training: config.training, augment: config.augment }
 }
 
 /** The pretrain stage of one method at one training seed. */

@@ -59,8 +59,11 @@ describe("pretrain stage", () => {
     expect(slice.seed).toBe(1)
     expect(slice.method.name).toBe("simclr")
     expect(slice.augment).toEqual(config.augment)
-    // the untrained encoder draws no augmentation: an augmentation change leaves it cached
-    expect(Object.keys(pretrainSlice(config, "untrained", 1)).sort()).toEqual(["compute", "encoder", "method", "seed", "training"])
+    // the untrained encoder draws no augmentation and does not train: an augmentation, epoch or rate change
+    // leaves it cached; it reads only the batch size it embeds at
+    const untrained = pretrainSlice(config, "untrained", 1) as { embedBatchSize: number }
+    expect(Object.keys(untrained).sort()).toEqual(["compute", "embedBatchSize", "encoder", "method", "seed"])
+    expect(untrained.embedBatchSize).toBe(config.training.batchSize)
   })
 
   it("trains SimCLR, writes all artifacts, and the probe on its embeddings beats chance", async () => {

@@ -59,6 +59,19 @@ describe("training seeds in the SEED graph", () => {
     })
   )
 
+  it.effect("a change of epochs or learning rate reruns the trained methods, not the random encoder; its batch size reruns that too", () =>
+    Effect.gen(function* () {
+      const base = yield* fingerprints(yield* session([]))
+      const changed = (after: Map<string, string>) => [...after.keys()].filter((name) => base.get(name) !== after.get(name)).sort()
+      const trained = seeded.filter((m) => m !== "random-encoder")
+      const stagesOf = (methods: ReadonlyArray<string>) => methods.flatMap((m) => ["pretrain", "probe", "knn"].map((k) => `${k}:${m}@s0`))
+      for (const set of ["training.epochs=2", "training.learningRate=0.01"]) {
+        expect(changed(yield* fingerprints(yield* session([set])))).toEqual([...stagesOf(trained), "report"].sort())
+      }
+      expect(changed(yield* fingerprints(yield* session(["training.batchSize=8"])))).toEqual([...stagesOf(seeded), "report"].sort())
+    })
+  )
+
   it.effect("profiles: one seed in quick and smoke, three in full; a config without `seeds` trains at `seed`", () =>
     Effect.gen(function* () {
       const seedsOf = (s: OpenedSession) => [...s.graph.byName.keys()].filter((n) => n.startsWith("pretrain:contrastive"))
