@@ -12,6 +12,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { benchArgs, numberFlag } from "./args.ts"
+import { alternatingRounds, spread, timedProcess as timed } from "./timing.ts"
 import { repoRoot } from "../test/pipeline/fixture-sources.ts"
 
 const usage = "pnpm bench noop [--store dir] [--profile name] [--rounds N] [--json]"
@@ -25,14 +26,6 @@ const { values: flags } = benchArgs(usage, {
 })
 const rounds = numberFlag(usage, "rounds", flags.rounds, 7)
 const say = (line: string) => void (flags.json || console.log(line))
-
-const timed = (command: string, args: Array<string>, env: Record<string, string> = {}) => {
-  const t0 = performance.now()
-  const r = spawnSync(command, args, { cwd: repoRoot, encoding: "utf8", env: { ...process.env, ...env } })
-  const seconds = (performance.now() - t0) / 1000
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`)
-  return { seconds, stdout: r.stdout }
-}
 
 const runArgs = ["run", "--profile", flags.profile, "--store", path.resolve(flags.store)]
 /** The stage count of a run's summary line that says every stage was cached (`run <id>: 24 cached in 0.21s`). */
@@ -60,14 +53,9 @@ try {
   // warm-up: builds the bundle if needed, checks the store is a no-op, gives Snakemake its outputs
   const stages = allCached(timed("pnpm", ["pipeline", ...runArgs]).stdout)
   if (hasSnakemake) timed("snakemake", snakemakeArgs)
-  const samples: Record<string, Array<number>> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
   const loadBefore = os.loadavg()[0]
-  for (let round = 0; round < rounds; round++) for (const [name, run] of Object.entries(commands)) samples[name].push(run())
-  const sorted = (xs: Array<number>) => [...xs].sort((a, b) => a - b)
-  const summary = Object.fromEntries(Object.entries(samples).map(([name, xs]) => {
-    const s = sorted(xs)
-    return [name, { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], samples: xs }]
-  }))
+  const samples = alternatingRounds(commands, rounds)
+  const summary = Object.fromEntries(Object.entries(samples).map(([name, xs]) => [name, { ...spread(xs), samples: xs }]))
   say(`no-op rerun of ${flags.profile}'s ${stages} cached stages (store ${flags.store}), ${rounds} alternating rounds, seconds ` +
     `(load average ${loadBefore.toFixed(2)} -> ${os.loadavg()[0].toFixed(2)}):`)
   for (const [name, s] of Object.entries(summary)) say(`  ${name.padEnd(36)} median ${s.median.toFixed(2)}  range ${s.min.toFixed(2)}-${s.max.toFixed(2)}`)

@@ -17,12 +17,12 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { openStatCache } from "../pipeline/stat-cache.ts"
 import { benchArgs } from "./args.ts"
+import { median } from "./timing.ts"
 import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
 
 const { values: flags } = benchArgs("pnpm bench runner [--json]", { options: { json: { type: "boolean", default: false } } })
 const json = flags.json
 const say = (line: string) => void (json || console.log(line))
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const load = () => os.loadavg()[0].toFixed(2)
 
 const tsLoader = pathToFileURL(path.join(repoRoot, "pipeline/ts-loader/register.mjs")).href

@@ -8,11 +8,11 @@
  * nothing downstream does), and its figure holds the worker's start and tfjs work as each start runs it.
  * The store must already hold the profile's run.
  */
-import { spawnSync } from "node:child_process"
 import * as os from "node:os"
 import * as path from "node:path"
 import { repoRoot } from "../test/pipeline/fixture-sources.ts"
 import { benchArgs, countFlag } from "./args.ts"
+import { alternatingRounds, median, spread, timedProcess } from "./timing.ts"
 
 const usage = "pnpm bench worker-start [--store dir] [--profile smoke] [--stage probe:supervised@s0] [--rounds N] [--json]"
 const { values: flags } = benchArgs(usage, {
@@ -29,12 +29,10 @@ const runArgs = ["pipeline/ts-loader/launch.mjs", "stages/main.ts", "run", "--pr
 
 /** Seconds of one CLI run; `expect` checks its summary line (every stage cached, or exactly one ran). */
 const timed = (args: Array<string>, env: Record<string, string>, expect: RegExp): number => {
-  const t0 = performance.now()
-  const r = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8", env: { ...process.env, ...env } })
-  const seconds = (performance.now() - t0) / 1000
-  if (r.status !== 0 || !expect.test(r.stdout)) {
-    throw new Error(`${args.join(" ")} (${JSON.stringify(env)}) exited with ${r.status} or did not print ${expect}` +
-      ` (run \`pnpm pipeline run --profile ${flags.profile} --store ${flags.store}\` first):\n${r.stdout}\n${r.stderr}`)
+  const { seconds, stdout } = timedProcess(process.execPath, args, env)
+  if (!expect.test(stdout)) {
+    throw new Error(`${args.join(" ")} (${JSON.stringify(env)}) did not print ${expect}` +
+      ` (run \`pnpm pipeline run --profile ${flags.profile} --store ${flags.store}\` first):\n${stdout}`)
   }
   return seconds
 }
@@ -50,15 +48,12 @@ for (const [mode, env] of Object.entries(modes)) {
 
 // warm-up: builds the bundle if needed and checks both commands' summaries once
 for (const run of Object.values(commands)) run()
-const samples: Record<string, Array<number>> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
 const loadBefore = os.loadavg()[0]
-for (let round = 0; round < rounds; round++) for (const [name, run] of Object.entries(commands)) samples[name].push(run())
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const samples = alternatingRounds(commands, rounds)
 // per round, forced minus no-op of the same mode: the stage's cost, its worker's start included
 const stageCost = Object.fromEntries(Object.keys(modes).map((mode) => {
   const forced = samples[`${mode} --force ${flags.stage}`], idle = samples[`${mode} no-op`]
-  const diffs = forced.map((s, i) => s - idle[i])
-  return [mode, { median: median(diffs), min: Math.min(...diffs), max: Math.max(...diffs) }]
+  return [mode, spread(forced.map((s, i) => s - idle[i]))]
 }))
 if (flags.json) {
   console.log(JSON.stringify({ node: process.version, cpus: os.cpus().length, stage: flags.stage, rounds, samples, stageCost }, null, 2))

@@ -15,6 +15,7 @@ import { makeRng } from "../../ml/random.ts"
 import { disposeParams } from "../../ml/weights.ts"
 import { EncoderConfig, MethodConfig, type TrainedMethodConfig } from "../../schemas/methods.ts"
 import { baseConfig, profiles } from "../../stages/profiles.ts"
+import { median } from "../timing.ts"
 
 const [config, threadsArg, stepsArg, profileArg = "full"] = process.argv.slice(2)
 const threads = Number(threadsArg), steps = Number(stepsArg)
@@ -24,7 +25,6 @@ const quick = profiles.quick as { encoder: unknown; training: { batchSize: numbe
 const profile = profileArg === "quick" ? { ...baseConfig, ...quick } : baseConfig
 const encoderConfig = Schema.decodeUnknownSync(EncoderConfig)(profile.encoder)
 const batch = profile.training.batchSize
-const median = (xs: Array<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 for (const entry of profile.methods.filter((m) => ["autoencoder", "contrastive", "infomax", "supervised"].includes(m.kind))) {
   const method = Schema.decodeUnknownSync(MethodConfig)(entry) as TrainedMethodConfig

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core"
 import { adam } from "../../ml/adam.ts"
 import { selectBackend } from "../../ml/backend.ts"
 import { randomBatch, referenceNet, trainStep, type Arch } from "./reference-net.ts"
+import { median } from "../timing.ts"
 
 const [config, arch, batchArg, stepsArg, threadsArg = "1"] = process.argv.slice(2)
 const batch = Number(batchArg), steps = Number(stepsArg)
@@ -14,7 +15,6 @@ const net = referenceNet(arch as Arch, 0)
 const { x, y } = randomBatch(1, batch)
 const optimizer = adam(1e-3)
 
-const median = (xs: Array<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 /** Wall and CPU milliseconds of f (CPU time stays meaningful when other processes share the cores). */
 const timed = (f: () => void): { wall: number; cpu: number } => {
   const c0 = process.cpuUsage(), t0 = performance.now()
