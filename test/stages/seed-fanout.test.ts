@@ -38,6 +38,10 @@ const fingerprints = (s: OpenedSession) =>
     return out
   })
 
+/** The stages whose fingerprint differs between two configs' graphs: what a rerun computes. */
+const changedStages = (before: Map<string, string>, after: Map<string, string>) =>
+  [...after.keys()].filter((name) => before.get(name) !== after.get(name)).sort()
+
 const seeded = ["autoencoder", "contrastive", "infomax", "random-encoder", "supervised"]
 
 describe("training seeds in the SEED graph", () => {
@@ -54,15 +58,14 @@ describe("training seeds in the SEED graph", () => {
     Effect.gen(function* () {
       const before = yield* fingerprints(yield* session(["seeds=[0,1]"]))
       const after = yield* fingerprints(yield* session(["seeds=[0,1,2]"]))
-      const toRun = [...after.keys()].filter((name) => before.get(name) !== after.get(name)).sort()
-      expect(toRun).toEqual([...seeded.flatMap((m) => ["pretrain", "probe", "knn"].map((k) => `${k}:${m}@s2`)), "report"].sort())
+      expect(changedStages(before, after)).toEqual([...seeded.flatMap((m) => ["pretrain", "probe", "knn"].map((k) => `${k}:${m}@s2`)), "report"].sort())
     })
   )
 
   it.effect("a change of epochs or learning rate reruns the trained methods, not the random encoder; its batch size reruns that too", () =>
     Effect.gen(function* () {
       const base = yield* fingerprints(yield* session([]))
-      const changed = (after: Map<string, string>) => [...after.keys()].filter((name) => base.get(name) !== after.get(name)).sort()
+      const changed = (after: Map<string, string>) => changedStages(base, after)
       const trained = seeded.filter((m) => m !== "random-encoder")
       const stagesOf = (methods: ReadonlyArray<string>) => methods.flatMap((m) => ["pretrain", "probe", "knn"].map((k) => `${k}:${m}@s0`))
       for (const set of ["training.epochs=2", "training.learningRate=0.01"]) {
