@@ -40,6 +40,10 @@ export const pairScores = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Tensor3D
   return tf.reshape(tf.div(dots, Math.sqrt(d)), [b, k, b])
 }
 
+/** The positive pairs' scores [B, K]: local code k of image i against image i's own global code, over sqrt(D) as in pairScores. */
+const positiveScores = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Tensor2D =>
+  tf.div(tf.sum(tf.mul(local, tf.expandDims(global, 1)), 2), Math.sqrt(local.shape[2]))
+
 /**
  * jsdMiEstimate(pairScores(local, global)) computed with one pass over the [B, K, B] scores instead of
  * eight (masks, negations, two softplus): with -softplus(-s) = s - softplus(s),
@@ -50,9 +54,8 @@ export const pairScores = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Tensor3D
  */
 export const jsdMiFromCodes = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Scalar =>
   tf.tidy(() => {
-    const [b, k, d] = local.shape
-    const scale = Math.sqrt(d)
-    const positives = tf.div(tf.sum(tf.mul(local, tf.expandDims(global, 1)), 2), scale)
+    const [b, k] = local.shape
+    const positives = positiveScores(local, global)
     const softPositives = tf.sum(tf.softplus(positives))
     const softAll = tf.sum(tf.softplus(pairScores(local, global)))
     const positive = tf.div(tf.sub(tf.sum(positives), softPositives), b * k)
@@ -73,7 +76,7 @@ export const nceMiFromCodes = (local: tf.Tensor3D, global: tf.Tensor2D): tf.Scal
   tf.tidy(() => {
     const [b, k, d] = local.shape
     const scale = Math.sqrt(d)
-    const positives = tf.div(tf.sum(tf.mul(local, tf.expandDims(global, 1)), 2), scale)
+    const positives = positiveScores(local, global)
     // [B globals, B, K locals]; an image's own locals are pushed far below every other score. The
     // [B, B, 1] penalty broadcasts over K: tiling it to the full [B, B*K] first cost more than the rest
     // of the estimator's forward and backward passes together at `full`'s sizes (256 x 50,176)
