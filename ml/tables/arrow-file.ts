@@ -1,5 +1,5 @@
 /** Whole-file Arrow IO for the ML artifacts (all small enough to hold in memory at once). */
-import { RecordBatch, Schema as ArrowSchema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data as ArrowData } from "apache-arrow"
+import { DataType, RecordBatch, Schema as ArrowSchema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data as ArrowData } from "apache-arrow"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
@@ -58,6 +58,32 @@ export const readWholeFile = async (path: string, piece = readPiece): Promise<Bu
   }
 }
 
+/**
+ * The first number column (or list of numbers) whose value buffer is shorter than its declared length.
+ * apache-arrow reads an IPC file over 2 GiB without an error, as columns of no values: without this
+ * check they would be evaluated as zeros (raw pixels' probe scored chance that way at `large`'s scale).
+ */
+const shortColumn = (table: Table): { name: string; declared: number; decoded: number } | undefined => {
+  const shortIn = (data: ArrowData): { declared: number; decoded: number } | undefined => {
+    if (DataType.isInt(data.type) || DataType.isFloat(data.type)) {
+      const declared = data.offset + data.length
+      return data.values.length < declared ? { declared, decoded: data.values.length } : undefined
+    }
+    for (const child of data.children) {
+      const short = shortIn(child)
+      if (short !== undefined) return short
+    }
+    return undefined
+  }
+  for (const field of table.schema.fields) {
+    for (const chunk of table.getChild(field.name)?.data ?? []) {
+      const short = shortIn(chunk)
+      if (short !== undefined) return { name: field.name, ...short }
+    }
+  }
+  return undefined
+}
+
 /** Reads an Arrow IPC file of one artifact kind: its columns must be there and its `seed` metadata must decode. */
 export const readArrowFile = <M extends { readonly kind: string }>(
   path: string,
@@ -72,6 +98,18 @@ export const readArrowFile = <M extends { readonly kind: string }>(
       try: () => tableFromIPC(bytes),
       catch: (e) => new ArtifactIoError({ path, message: `${path} is not an Arrow IPC file: ${String(e)}` })
     })
+    const short = shortColumn(table)
+    if (short !== undefined) {
+      const over2GiB = bytes.length >= 2 ** 31
+      return yield* new ArtifactIoError({
+        path,
+        message: `${path}: column "${short.name}" declares ${short.declared} values but decodes to ${short.decoded}` +
+          (over2GiB ? `: the file is ${bytes.length} bytes, and apache-arrow cannot read an Arrow file over 2 GiB` : ""),
+        hint: over2GiB
+          ? "keep the table under 2 GiB (fewer images or a smaller embedding), or leave that method out of the profile"
+          : "rerun the stage that wrote it"
+      })
+    }
     const raw = yield* Effect.try({
       try: () => JSON.parse(table.schema.metadata.get("seed") ?? "null") as unknown,
       catch: () => new ArtifactIoError({ path, message: `${path}: its seed metadata is not JSON`, hint: "rerun the stage that wrote it" })

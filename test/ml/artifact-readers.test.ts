@@ -62,6 +62,28 @@ describe("artifact readers", () => {
     })
   )
 
+  it.effect("rejects a table whose columns decode to fewer values than its rows (apache-arrow over 2 GiB), naming the column", () =>
+    Effect.gen(function* () {
+      // a record batch that declares 4 rows over value buffers of 2: what apache-arrow hands back for a file over 2 GiB
+      const listType = new Arrow.FixedSizeList(2, new Arrow.Field("item", new Arrow.Float32(), false))
+      const fields = [new Arrow.Field("id", new Arrow.Int32(), false), new Arrow.Field("label", new Arrow.Uint8(), false), new Arrow.Field("embedding", listType, false)]
+      const children = [
+        Arrow.makeData({ type: new Arrow.Int32(), length: 4, data: Int32Array.of(0, 1) }),
+        Arrow.makeData({ type: new Arrow.Uint8(), length: 4, data: Uint8Array.of(0, 1, 2, 3) }),
+        Arrow.makeData({ type: listType, length: 4, child: Arrow.makeData({ type: new Arrow.Float32(), length: 8, data: new Float32Array(8) }) })
+      ]
+      const schema = new Arrow.Schema(fields, seed({ kind: "embeddings", method: "m", dim: 2, rows: 4, classNames: [] }))
+      const file = write("short.arrow", [new Arrow.RecordBatch(schema, Arrow.makeData({ type: new Arrow.Struct(fields), length: 4, children }))])
+      const exit = yield* Effect.exit(readEmbeddings(file))
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) expect(JSON.stringify(exit.cause)).toContain('column \\"id\\" declares 4 values but decodes to 2')
+      // the same table whole reads
+      children[0] = Arrow.makeData({ type: new Arrow.Int32(), length: 4, data: Int32Array.of(0, 1, 2, 3) })
+      const whole = write("whole.arrow", [new Arrow.RecordBatch(schema, Arrow.makeData({ type: new Arrow.Struct(fields), length: 4, children }))])
+      expect((yield* readEmbeddings(whole)).count).toBe(4)
+    })
+  )
+
   it.effect("rejects a metrics table that is not exactly one row", () =>
     Effect.gen(function* () {
       const column = () => Arrow.makeVector(Float64Array.of(0.5, 0.6))
