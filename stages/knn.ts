@@ -45,7 +45,8 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
         const started = performance.now()
         const result = knnEvaluate(train, val, test, { classCount, ...ctx.params.knn }, similarityEngineFor(info.name))
         yield* ctx.recordProvenance({ knnSeconds: (performance.now() - started) / 1000, grid: result.grid })
-        yield* ctx.log(`${ctx.stage}: top1 ${result.top1.toFixed(4)} top5 ${result.top5.toFixed(4)} (k ${result.k})`)
+        // val only: a run made to choose a setting should not show test figures in passing (they go to the report)
+        yield* ctx.log(`${ctx.stage}: val top1 ${result.valTop1.toFixed(4)} at k ${result.k} (chosen on val; test figures: the report)`)
         const { name, kind } = ctx.params.method
         yield* writeKnnMetrics(ctx.outputPath("metrics"), result, { method: name, kind, temperature: ctx.params.knn.temperature })
         yield* writePredictions(ctx.outputPath("predictions"), { ids: test.ids, labels: test.labels, predicted: result.predictions }, name)

@@ -49,7 +49,8 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
         const started = performance.now()
         const result = linearProbe(train, val, test, { classCount: classNames.length, ...ctx.params.probe })
         yield* ctx.recordProvenance({ probeSeconds: (performance.now() - started) / 1000, grid: result.grid })
-        yield* ctx.log(`${ctx.stage}: top1 ${result.top1.toFixed(4)} top5 ${result.top5.toFixed(4)} (l2 ${result.l2})`)
+        // val only: a run made to choose a setting should not show test figures in passing (they go to the report)
+        yield* ctx.log(`${ctx.stage}: val top1 ${result.valTop1.toFixed(4)} at l2 ${result.l2} (chosen on val; test figures: the report)`)
         yield* writeProbeResult(
           { metrics: ctx.outputPath("metrics"), perClass: ctx.outputPath("per_class"), confusion: ctx.outputPath("confusion") },
           result,
