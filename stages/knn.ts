@@ -10,7 +10,7 @@ import { knnMetricsFields, predictionFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
 import { KnnConfig } from "../schemas/methods.ts"
 import { computeSlice } from "./compute.ts"
-import { openEvaluationBackend, readRunEmbeddings } from "./run-embeddings.ts"
+import { logValChoice, openEvaluationBackend, readRunEmbeddings } from "./run-embeddings.ts"
 import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 
 export const KnnParams = Schema.Struct({
@@ -45,8 +45,7 @@ export const knnStage = ({ method, seed }: SeededRun): StageDefinition<KnnParams
         const started = performance.now()
         const result = knnEvaluate(train, val, test, { classCount, ...ctx.params.knn }, similarityEngineFor(info.name))
         yield* ctx.recordProvenance({ knnSeconds: (performance.now() - started) / 1000, grid: result.grid })
-        // val only: a run made to choose a setting should not show test figures in passing (they go to the report)
-        yield* ctx.log(`${ctx.stage}: val top1 ${result.valTop1.toFixed(4)} at k ${result.k} (chosen on val; test figures: the report)`)
+        yield* logValChoice(ctx, result.valTop1, `k ${result.k}`)
         const { name, kind } = ctx.params.method
         yield* writeKnnMetrics(ctx.outputPath("metrics"), result, { method: name, kind, temperature: ctx.params.knn.temperature })
         yield* writePredictions(ctx.outputPath("predictions"), { ids: test.ids, labels: test.labels, predicted: result.predictions }, name)

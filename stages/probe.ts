@@ -11,7 +11,7 @@ import type { SeedConfig } from "../schemas/config.ts"
 import { ProbeConfig } from "../schemas/methods.ts"
 import { embeddingInputs, runKey, type SeededRun } from "./seeded-runs.ts"
 import { computeSlice } from "./compute.ts"
-import { openEvaluationBackend, readRunEmbeddings } from "./run-embeddings.ts"
+import { logValChoice, openEvaluationBackend, readRunEmbeddings } from "./run-embeddings.ts"
 
 export const ProbeParams = Schema.Struct({
   method: Schema.Struct({ name: Schema.String, kind: Schema.String }),
@@ -49,8 +49,7 @@ export const probeStage = ({ method, seed }: SeededRun): StageDefinition<ProbePa
         const started = performance.now()
         const result = linearProbe(train, val, test, { classCount: classNames.length, ...ctx.params.probe })
         yield* ctx.recordProvenance({ probeSeconds: (performance.now() - started) / 1000, grid: result.grid })
-        // val only: a run made to choose a setting should not show test figures in passing (they go to the report)
-        yield* ctx.log(`${ctx.stage}: val top1 ${result.valTop1.toFixed(4)} at l2 ${result.l2} (chosen on val; test figures: the report)`)
+        yield* logValChoice(ctx, result.valTop1, `l2 ${result.l2}`)
         yield* writeProbeResult(
           { metrics: ctx.outputPath("metrics"), perClass: ctx.outputPath("per_class"), confusion: ctx.outputPath("confusion") },
           result,

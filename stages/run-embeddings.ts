@@ -1,7 +1,8 @@
 /**
- * What the probe and kNN stages both do before evaluating: open the probe backend (its facts go into
+ * What the probe and kNN stages both do: before evaluating, open the probe backend (its facts go into
  * provenance) and read one pretrain run's train, val and test embeddings, checked to come from one
- * encoder. The ml/ modules load inside `run`, so `pipeline status` never loads tfjs or Arrow.
+ * encoder; after, log what they chose on val. The ml/ modules load inside `run`, so `pipeline status`
+ * never loads tfjs or Arrow.
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -50,3 +51,10 @@ export const readRunEmbeddings = (ctx: StageContext<unknown>, maxTrainImages?: n
     const maxLabel = Math.max(0, ...[train, val, test].map((s) => s.labels.reduce((a, b) => Math.max(a, b), 0)))
     return { train, val, test, maxLabel }
   })
+
+/**
+ * The stage's log line: the val Top-1 of the setting it chose on val, never a test figure, so a run made
+ * to choose a setting does not show one in passing (test figures go to the metrics table and the report).
+ */
+export const logValChoice = (ctx: StageContext<unknown>, valTop1: number, choice: string) =>
+  ctx.log(`${ctx.stage}: val top1 ${valTop1.toFixed(4)} at ${choice} (chosen on val; test figures: the report)`)
