@@ -14,6 +14,7 @@ import * as Schema from "effect/Schema"
 import type { ImageSet } from "../data/image-set.ts"
 import { initBackend } from "../ml/backend.ts"
 import { linearProbe } from "../ml/linear-probe.ts"
+import { makeMethod } from "../ml/methods/registry.ts"
 import { pretrain, rawPixelsPretrain } from "../ml/pretrain.ts"
 import { deepMerge } from "../pipeline/config.ts"
 import { SeedConfig } from "../schemas/config.ts"
@@ -83,7 +84,7 @@ for (const method of methods) {
   const result =
     method.kind === "raw-pixels" ? rawPixelsPretrain(splits)
     : method.kind === "random-encoder" ? await Effect.runPromise(pretrain({ seed, method, encoder, embedBatchSize: training.batchSize, splits }))
-    : await Effect.runPromise(pretrain({ seed, method, encoder, training, augment, splits }))
+    : await Effect.runPromise(pretrain({ seed, method, makeMethod, encoder, training, augment, splits }))
   const pretrainSeconds = (performance.now() - started) / 1000
   const probeStart = performance.now()
   const labelledVal = { ...result.embeddings.val, labels: val.labels }

@@ -2,13 +2,15 @@
  * One method's pretraining, end to end in memory: build the shared encoder from the seed, train it
  * with the method's loss (baselines: no training, or pixels only), then embed every split frozen.
  * Every method starts from the same encoder init, so the random-encoder baseline is their common start.
+ * The loss comes from the caller (`makeMethod`), not a registry of every kind: a pretrain stage's code
+ * key then holds its own kind's loss only (stages/pretrain-kinds.ts).
  */
 import * as Effect from "effect/Effect"
 import type { ImageSet } from "../data/image-set.ts"
 import type { AugmentConfig, EncoderConfig, RandomEncoderBaseline, TrainedMethodConfig, TrainingConfig } from "../schemas/methods.ts"
 import { embedFrozen, rawPixelEmbeddings, type EncoderMutated, type Embeddings } from "./embed.ts"
 import { makeEncoder } from "./encoder.ts"
-import { makeMethod } from "./methods/registry.ts"
+import type { MethodContext, TrainableMethod } from "./methods/method.ts"
 import { makeRng } from "../data/random.ts"
 import { snapshotParams, type NamedWeights } from "./tables/weights.ts"
 import type { ArtifactIoError } from "./tables/arrow-file.ts"
@@ -38,6 +40,8 @@ export interface RandomEncoderRun extends EncoderRun {
 /** A kind that trains the encoder, with its augmentations and resumable epoch checkpoints; it embeds at the training batch size. */
 export interface TrainedRun extends EncoderRun {
   readonly method: TrainedMethodConfig
+  /** Builds `method`'s loss and heads (e.g. ml/methods/registry.ts's makeMethod, or one kind's builder). */
+  readonly makeMethod: (config: TrainedMethodConfig, context: MethodContext) => TrainableMethod
   readonly training: TrainingConfig
   readonly augment: AugmentConfig
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>
@@ -76,7 +80,7 @@ export const pretrain = (options: PretrainOptions): Effect.Effect<PretrainResult
       let history: ReadonlyArray<EpochRecord> = []
       const embedBatchSize = trains(options) ? options.training.batchSize : options.embedBatchSize
       if (trains(options)) {
-        const { method } = options
+        const { method, makeMethod } = options
         const trainable = yield* Effect.acquireRelease(
           Effect.sync(() =>
             makeMethod(method, { encoder, rng: rng.fork(`heads:${method.kind}`), classCount: splits.train.classNames.length })

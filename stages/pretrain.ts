@@ -1,7 +1,8 @@
 /**
  * `pretrain:<method>@s<seed>` (`pretrain:raw-pixels` for the seed-free kind): trains the shared encoder with one method (or not, for the baselines) on the
  * train split and writes its weights, per-epoch history and the frozen embeddings of every split.
- * Cheap to import: tfjs and the ML code load inside `run`.
+ * Cheap to import: tfjs and the ML code load inside `run`. No method's loss is imported here: each
+ * trained kind's module (stages/pretrain-kinds/) hands its own in, so its code key holds no other's.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -11,6 +12,7 @@ import { ResolvedCompute } from "../ml/compute.ts"
 import { computeSlice } from "./compute.ts"
 import { embeddingFields, historyFields, weightFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
+import type { MethodContext, TrainableMethod } from "../ml/methods/method.ts"
 import {
   AugmentConfig,
   EncoderConfig,
@@ -39,8 +41,10 @@ export const TrainedParams = Schema.Struct({ method: TrainedMethodConfig, ...enc
 export const PretrainParams = Schema.Union(RawPixelsParams, RandomEncoderParams, TrainedParams)
 export type PretrainParams = typeof PretrainParams.Type
 type RawPixelsParams = typeof RawPixelsParams.Type
+type RandomEncoderParams = typeof RandomEncoderParams.Type
 
 const isRawPixels = (params: PretrainParams): params is RawPixelsParams => params.method.kind === "raw-pixels"
+const isRandomEncoder = (params: PretrainParams): params is RandomEncoderParams => params.method.kind === "random-encoder"
 
 /** The params of method `name`'s run at training seed `seed` (null: a seed-free kind). */
 export const pretrainSlice = (config: SeedConfig, name: string, seed: number | null): typeof PretrainParams.Encoded => {
@@ -54,11 +58,43 @@ export const pretrainSlice = (config: SeedConfig, name: string, seed: number | n
     : { method, ...run, training: config.training, augment: config.augment }
 }
 
-/** The pretrain stage of one method at one training seed. */
-export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<PretrainParams, SeedConfig> =>
+type TrainedKind = TrainedMethodConfig["kind"]
+type MethodBuilder = (config: TrainedMethodConfig, context: MethodContext) => TrainableMethod
+
+/**
+ * What a kind's pretrain stage runs beyond this module: the module its code key starts from, and for a
+ * trained kind the loader of its loss (a dynamic import in that module, so only its own loss is hashed).
+ */
+export interface PretrainKind {
+  readonly module: string
+  readonly loadMethod?: () => Promise<MethodBuilder>
+}
+
+/** The baselines without training (raw pixels, random encoder): this module, no loss. */
+export const untrainedPretrain: PretrainKind = { module: import.meta.url }
+
+/** A trained kind, defined in `module` (its `import.meta.url`), whose `load` imports its loss builder. */
+export const trainedPretrain = <K extends TrainedKind>(
+  kind: K,
+  module: string,
+  load: () => Promise<(config: Extract<TrainedMethodConfig, { kind: K }>, context: MethodContext) => TrainableMethod>
+): PretrainKind => ({
+  module,
+  loadMethod: async () => {
+    const make = await load()
+    return (config, context) => {
+      // a bug, not a user error: stages are built with their own kind's module (stages/pretrain-kinds.ts)
+      if (config.kind !== kind) throw new Error(`the ${kind} pretrain module was given a ${config.kind} method`)
+      return make(config as Extract<TrainedMethodConfig, { kind: K }>, context)
+    }
+  }
+})
+
+/** The pretrain stage of one method at one training seed, keyed by its kind's module. */
+export const pretrainStageOfKind = ({ method, seed }: SeededRun, kind: PretrainKind): StageDefinition<PretrainParams, SeedConfig> =>
   defineStage({
     name: `pretrain:${runKey(method.name, seed)}`,
-    module: import.meta.url,
+    module: kind.module,
     params: PretrainParams,
     selectParams: (config) => pretrainSlice(config, method.name, seed),
     inputs: {
@@ -96,14 +132,21 @@ export const pretrainStage = ({ method, seed }: SeededRun): StageDefinition<Pret
           yield* ctx.recordProvenance(backendProvenance(info))
           // the training code loads once the backend and its kernels are installed, as before
           const { pretrain } = yield* Effect.promise(() => import("../ml/pretrain.ts"))
-          result = yield* pretrain({
-            ...params,
-            splits,
-            onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`),
-            checkpointDir: ctx.checkpointDir,
-            onResume: (epochs, steps) =>
-              ctx.log(`${ctx.stage}: resuming after epoch ${epochs}${steps > 0 ? ` and ${steps} steps of the next` : ""} from a checkpoint of an interrupted run`)
-          })
+          if (isRandomEncoder(params)) result = yield* pretrain({ ...params, splits })
+          else {
+            const loadMethod = kind.loadMethod
+            // a bug, not a user error: seed-pipeline builds each trained kind's stage with its loss
+            if (loadMethod === undefined) return yield* Effect.die(new Error(`${ctx.stage}: built without its kind's loss`))
+            result = yield* pretrain({
+              ...params,
+              makeMethod: yield* Effect.promise(loadMethod),
+              splits,
+              onStep: (step, total, loss) => ctx.progress(step, total, `loss ${loss.toFixed(4)}`),
+              checkpointDir: ctx.checkpointDir,
+              onResume: (epochs, steps) =>
+                ctx.log(`${ctx.stage}: resuming after epoch ${epochs}${steps > 0 ? ` and ${steps} steps of the next` : ""} from a checkpoint of an interrupted run`)
+            })
+          }
         }
         const last = result.history[result.history.length - 1]
         if (last) yield* ctx.log(`${ctx.stage}: ${result.history.length} epochs, final loss ${last.loss.toFixed(4)}`)

@@ -1,4 +1,7 @@
-/** Builds the trainable method for a config entry; baselines without training have none. */
+/**
+ * Builds the trainable method for any trained kind: for tests and benches. The pipeline's stages do not
+ * import it (their code keys would then hold every kind's loss): see stages/pretrain-kinds.ts.
+ */
 import type { TrainedMethodConfig } from "../../schemas/methods.ts"
 import { makeAutoencoder } from "./autoencoder.ts"
 import { makeContrastive } from "./contrastive.ts"

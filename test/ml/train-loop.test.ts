@@ -60,6 +60,7 @@ describe("trainLoop", () => {
       pretrain({
         seed: 1,
         method: method({ name: "s", kind: "supervised", learningRate: 1e9 }) as TrainedMethodConfig,
+        makeMethod,
         encoder: encoderConfig,
         training: { epochs: 5, batchSize: 8, learningRate: 1e-3 },
         augment,
@@ -86,6 +87,7 @@ describe("pretrain determinism", () => {
         pretrain({
           seed,
           method: method({ name: "dim", kind: "infomax", localLayer: 0, discriminatorDim: 4, alpha: 0.5 }) as TrainedMethodConfig,
+          makeMethod,
           encoder: encoderConfig,
           training: { epochs: 2, batchSize: 8, learningRate: 1e-3 },
           augment,

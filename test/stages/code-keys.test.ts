@@ -1,6 +1,6 @@
 /**
  * The SEED stages' code keys on a copy of this project's sources: what an edit to the probe's
- * solver (ml/lbfgs.ts) reruns. The copy is edited, never the checkout.
+ * solver (ml/lbfgs.ts) or to one method's loss reruns. The copy is edited, never the checkout.
  */
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
@@ -90,5 +90,28 @@ describe("code keys of the SEED stages", () => {
     const reasons = explainChange(components(before[probe]), components(after[probe]))
     expect(reasons).toHaveLength(1)
     expect(reasons[0]).toMatch(/^source file ml\/lbfgs\.ts changed: [0-9a-f]{12} -> [0-9a-f]{12}$/)
+  }, 60_000)
+
+  it("each trained kind's pretrain code holds its own loss and no other kind's; the baselines' hold none", async () => {
+    const all = await keys()
+    const methodFiles = (stage: string) => Object.keys(all[stage].files).filter((f) => f.startsWith("ml/methods/") && f !== "ml/methods/method.ts")
+    const pretrains = Object.keys(all).filter((s) => s.startsWith("pretrain:"))
+    for (const kind of ["autoencoder", "contrastive", "infomax", "supervised"]) {
+      const stage = pretrains.find((s) => s.startsWith(`pretrain:${kind}@`))
+      expect(stage, `the smoke profile has a ${kind} pretrain`).toBeDefined()
+      expect(methodFiles(stage!)).toEqual([`ml/methods/${kind}.ts`])
+    }
+    for (const baseline of ["raw-pixels", "random-encoder"]) {
+      const stage = pretrains.find((s) => s.startsWith(`pretrain:${baseline}`))
+      expect(stage).toBeDefined()
+      expect(methodFiles(stage!)).toEqual([])
+    }
+  }, 60_000)
+
+  it("a real change to one method's loss reruns exactly that kind's pretrains", async () => {
+    const before = await keys()
+    edit("ml/methods/infomax.ts", (t) => t.replace("tf.mul(tf.eye(b), 1e4)", "tf.mul(tf.eye(b), 1e5)"))
+    // downstream probes and kNN rerun only if the new pretrain's outputs differ: that is the inputs' part of the key
+    expect(changed(before, await keys())).toEqual(Object.keys(modules).filter((s) => s.startsWith("pretrain:infomax@")).sort())
   }, 60_000)
 })
