@@ -135,7 +135,7 @@ export const pretrainStageOfKind = ({ method, seed }: SeededRun, kind: PretrainK
           if (isRandomEncoder(params)) result = yield* pretrain({ ...params, splits })
           else {
             const loadMethod = kind.loadMethod
-            // a bug, not a user error: seed-pipeline builds each trained kind's stage with its loss
+            // a bug, not a user error: stages/pretrain-kinds.ts gives every trained kind its loss
             if (loadMethod === undefined) return yield* Effect.die(new Error(`${ctx.stage}: built without its kind's loss`))
             result = yield* pretrain({
               ...params,
