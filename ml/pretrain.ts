@@ -10,7 +10,7 @@ import type { ImageSet } from "../data/image-set.ts"
 import type { AugmentConfig, EncoderConfig, RandomEncoderBaseline, TrainedMethodConfig, TrainingConfig } from "../schemas/methods.ts"
 import { embedFrozen, rawPixelEmbeddings, type EncoderMutated, type Embeddings } from "./embed.ts"
 import { makeEncoder } from "./encoder.ts"
-import type { MethodContext, TrainableMethod } from "./methods/method.ts"
+import type { MethodBuilder } from "./methods/method.ts"
 import { makeRng } from "../data/random.ts"
 import { snapshotParams, type NamedWeights } from "./tables/weights.ts"
 import type { ArtifactIoError } from "./tables/arrow-file.ts"
@@ -40,8 +40,8 @@ export interface RandomEncoderRun extends EncoderRun {
 /** A kind that trains the encoder, with its augmentations and resumable epoch checkpoints; it embeds at the training batch size. */
 export interface TrainedRun extends EncoderRun {
   readonly method: TrainedMethodConfig
-  /** Builds `method`'s loss and heads (e.g. ml/methods/registry.ts's makeMethod, or one kind's builder). */
-  readonly makeMethod: (config: TrainedMethodConfig, context: MethodContext) => TrainableMethod
+  /** Builds `method`'s loss and heads. */
+  readonly makeMethod: MethodBuilder
   readonly training: TrainingConfig
   readonly augment: AugmentConfig
   readonly onStep?: (step: number, totalSteps: number, loss: number) => Effect.Effect<void>

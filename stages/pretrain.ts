@@ -12,7 +12,7 @@ import { ResolvedCompute } from "../ml/compute.ts"
 import { computeSlice } from "./compute.ts"
 import { embeddingFields, historyFields, weightFields } from "../schemas/artifacts.ts"
 import type { SeedConfig } from "../schemas/config.ts"
-import type { MethodContext, TrainableMethod } from "../ml/methods/method.ts"
+import type { MethodBuilder, MethodContext, TrainableMethod } from "../ml/methods/method.ts"
 import {
   AugmentConfig,
   EncoderConfig,
@@ -59,7 +59,6 @@ export const pretrainSlice = (config: SeedConfig, name: string, seed: number | n
 }
 
 type TrainedKind = TrainedMethodConfig["kind"]
-type MethodBuilder = (config: TrainedMethodConfig, context: MethodContext) => TrainableMethod
 
 /**
  * What a kind's pretrain stage runs beyond this module: the module its code key starts from, and for a

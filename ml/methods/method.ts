@@ -3,6 +3,7 @@
  * The loop owns the encoder, the data feed, augmentation, the optimizer and the history.
  */
 import type * as tf from "@tensorflow/tfjs-core"
+import type { TrainedMethodConfig } from "../../schemas/methods.ts"
 import type { Encoder } from "../encoder.ts"
 import type { Rng } from "../random.ts"
 import type { ParamSet } from "../weights.ts"
@@ -33,3 +34,6 @@ export interface MethodContext {
   readonly rng: Rng
   readonly classCount: number
 }
+
+/** Builds a trained kind's heads and loss from its config entry (the registry's makeMethod, or one kind's builder). */
+export type MethodBuilder = (config: TrainedMethodConfig, context: MethodContext) => TrainableMethod

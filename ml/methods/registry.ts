@@ -2,14 +2,13 @@
  * Builds the trainable method for any trained kind: for tests and benches. The pipeline's stages do not
  * import it (their code keys would then hold every kind's loss): see stages/pretrain-kinds.ts.
  */
-import type { TrainedMethodConfig } from "../../schemas/methods.ts"
 import { makeAutoencoder } from "./autoencoder.ts"
 import { makeContrastive } from "./contrastive.ts"
 import { makeInfomax } from "./infomax.ts"
-import type { MethodContext, TrainableMethod } from "./method.ts"
+import type { MethodBuilder } from "./method.ts"
 import { makeSupervised } from "./supervised.ts"
 
-export const makeMethod = (config: TrainedMethodConfig, context: MethodContext): TrainableMethod => {
+export const makeMethod: MethodBuilder = (config, context) => {
   switch (config.kind) {
     case "autoencoder":
       return makeAutoencoder(config, context)
