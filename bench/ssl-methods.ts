@@ -1,6 +1,6 @@
 /**
  * `pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--schedule cosine]
- *  [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--threads T]
+ *  [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend auto|native|wasm|...] [--threads T]
  *  [--seed S] [--extra '{"infomax":{"gamma":0}}'] [--augment '{"cropScale":[0.3,1]}'] [--probe '{"maxIterations":60}']`:
  * pretrains each method of a profile (its encoder, training budget, method settings, probe grid
  * unless overridden) on images of the pipeline's own train split, and probes it on a val set held
@@ -12,7 +12,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { ImageSet } from "../data/image-set.ts"
-import { initBackend } from "../ml/backend.ts"
+import { BackendPreferenceSchema, initBackend } from "../ml/backend.ts"
 import { linearProbe } from "../ml/linear-probe.ts"
 import { makeMethod } from "../ml/methods/registry.ts"
 import { pretrain, rawPixelsPretrain } from "../ml/pretrain.ts"
@@ -23,7 +23,7 @@ import { baseConfig, profiles } from "../stages/profiles.ts"
 import { benchArgs, choiceFlag, countFlag, numberFlag, numberListFlag } from "./args.ts"
 import { carveTrainVal, pipelineTrainSplit } from "./ssl-methods/train-pool.ts"
 
-const usage = "pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--schedule cosine] [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend wasm] [--threads T] [--seed S] [--extra JSON] [--augment JSON] [--probe JSON]"
+const usage = "pnpm bench ssl-methods [--json] [--profile quick] [--train N] [--val N] [--epochs E] [--batch B] [--lr R] [--schedule cosine] [--widths 16,32,64] [--dim D] [--grid G] [--methods a,b] [--backend auto|native|wasm|...] [--threads T] [--seed S] [--extra JSON] [--augment JSON] [--probe JSON]"
 const text = { type: "string" } as const
 const { values: flags } = benchArgs(usage, {
   options: {
@@ -73,7 +73,10 @@ const seed = numberFlag(usage, "seed", flags.seed, config.seed)
 
 // --threads 1 lets two benches share the 2 cores without oversubscribing oneDNN's OpenMP pool
 const threads = countFlag(usage, "threads", flags.threads, undefined)
-const backend = await Effect.runPromise(initBackend((flags.backend ?? "wasm") as "wasm", { threads }))
+// the profile's backend unless --backend says otherwise, so the bench computes (and costs) what the
+// pipeline would: it used to default to wasm, about five times slower per step than native at full's sizes
+const backendChoice = choiceFlag(usage, "backend", flags.backend, BackendPreferenceSchema.literals, config.compute.backend)!
+const backend = await Effect.runPromise(initBackend(backendChoice, { threads }))
 const { train, val } = carveTrainVal(await pipelineTrainSplit(config), sizes, seed)
 // pretrain embeds a test split too; the bench has none to give it
 const noTest: ImageSet = { ...val, ids: new Int32Array(0), labels: new Uint8Array(0), pixels: new Uint8Array(0), count: 0 }

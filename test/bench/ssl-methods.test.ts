@@ -60,6 +60,17 @@ describe("bench ssl-methods", () => {
     expect(noThreads?.stderr).toMatch(/--threads expects a whole number of at least 1, got "0"/)
   })
 
+  it("computes on the profile's backend (as the pipeline would) unless --backend names another; refuses an unknown one", async () => {
+    const backendOf = async (...args: Array<string>) => (JSON.parse((await bench("--json", ...args)).stdout) as { backend: { name: string } }).backend.name
+    // smoke's compute.backend is auto: the default must resolve as auto does (native where oneDNN loads), not to a fixed wasm
+    const [byDefault, auto, wasm] = await Promise.all([backendOf(), backendOf("--backend", "auto"), backendOf("--backend", "wasm")])
+    expect(byDefault).toBe(auto)
+    expect(wasm).toBe("wasm")
+    const failed = await bench("--backend", "gpu").then(() => undefined, (e: { code: number; stderr: string }) => e)
+    expect(failed?.code).toBe(2)
+    expect(failed?.stderr).toMatch(/--backend expects one of auto, tensorflow, native, wasm, cpu, got "gpu"/)
+  }, 120_000)
+
   it("reports val metrics and no test metric, in text and in --json", async () => {
     const [text, json] = await Promise.all([bench(), bench("--json")])
     expect(text.stdout).toMatch(/raw-pixels\s+val top1 \d\.\d{4}/)
