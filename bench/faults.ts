@@ -66,7 +66,9 @@ const startRun = (extra: ReadonlyArray<string>) => {
   child.stderr.resume()
   const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })))
-  return { child, exited, lastLine: () => lastLine }
+  // "close" comes after the pipes are drained: only then is lastLine the run's real last line
+  const closed = new Promise<void>((resolve) => child.on("close", () => resolve()))
+  return { child, exited, closed, lastLine: () => lastLine }
 }
 
 const runToEnd = (command: string, extra: ReadonlyArray<string>) => {
@@ -161,7 +163,17 @@ say(`${killLog.length} kills: final run exit ${finalRun.code}, audit exit ${fina
 // Ctrl-C: every stage forced, so each moment falls in planning, a stage in-process or one in a worker
 const stageNames = Object.keys(JSON.parse(fs.readFileSync(path.join(store, "runs", fs.readdirSync(path.join(store, "runs")).sort().pop()!), "utf8")).stages)
 // `pipeline run`'s last line once the run is over: "run <id>: 7 ran in 4.38s"
-const finishedLine = /^run \S+: .* in [\d.]+s$/
+const finishedLine = /^run (\S+): .* in [\d.]+s$/
+/**
+ * Whether a run that exited 0 had finished its work (its record's finishedAt) before `sentAt`: its last
+ * line can still be in the pipe when the signal goes, so the line seen at that moment cannot tell.
+ */
+const finishedBefore = (lastLine: string, sentAt: number): boolean => {
+  const runId = finishedLine.exec(lastLine)?.[1]
+  if (runId === undefined) return false
+  const record = JSON.parse(fs.readFileSync(path.join(store, "runs", `${runId}.json`), "utf8")) as { finishedAt: string }
+  return Date.parse(record.finishedAt) <= sentAt
+}
 const interruptLog: Array<{ target: string; afterMs: number; running: string; code: number | null; signal: string | null; latencyMs: number }> = []
 for (let j = 0; j < interrupts; j++) {
   const afterMs = Math.round(rng.next() * windowMs)
@@ -176,9 +188,10 @@ for (let j = 0; j < interrupts; j++) {
   const sentAt = Date.now()
   process.kill(group ? -run.child.pid! : run.child.pid!, "SIGINT")
   const { code, signal, at } = await run.exited
-  // the run had already printed its record (finished, exiting): nothing was left to interrupt, so this
-  // moment tests nothing; draw another, as for a run that exited before the moment came
-  if (code === 0 && finishedLine.test(running)) {
+  // the run had already finished its work and written its record (exiting): nothing was left to
+  // interrupt, so this moment tests nothing; draw another, as for a run that exited before the moment
+  // came. A run that exits 0 having finished after the signal went ignored it: that stays a failure
+  if (code === 0 && (await run.closed, finishedBefore(run.lastLine(), sentAt))) {
     j--
     continue
   }
