@@ -191,7 +191,8 @@ for (let j = 0; j < interrupts; j++) {
   // the run had already finished its work and written its record (exiting): nothing was left to
   // interrupt, so this moment tests nothing; draw another, as for a run that exited before the moment
   // came. A run that exits 0 having finished after the signal went ignored it: that stays a failure
-  if (code === 0 && (await run.closed, finishedBefore(run.lastLine(), sentAt))) {
+  if (code === 0) await run.closed
+  if (code === 0 && finishedBefore(run.lastLine(), sentAt)) {
     j--
     continue
   }

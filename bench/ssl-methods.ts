@@ -74,7 +74,8 @@ const seed = numberFlag(usage, "seed", flags.seed, config.seed)
 // --threads 1 lets two benches share the 2 cores without oversubscribing oneDNN's OpenMP pool
 const threads = countFlag(usage, "threads", flags.threads, undefined)
 // the profile's backend unless --backend says otherwise, so the bench computes (and costs) what the
-// pipeline would: it used to default to wasm, about five times slower per step than native at full's sizes
+// pipeline would: it used to default to wasm, about three times slower per step than native at full's
+// sizes (DIM(L): 1.45 s against 0.52 s, README "Benchmarks")
 const backendChoice = choiceFlag(usage, "backend", flags.backend, BackendPreferenceSchema.literals, config.compute.backend)!
 const backend = await Effect.runPromise(initBackend(backendChoice, { threads }))
 const { train, val } = carveTrainVal(await pipelineTrainSplit(config), sizes, seed)
