@@ -16,7 +16,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { Schema } from "effect"
 import { makeRng } from "../data/random.ts"
+import { RunRecord } from "../pipeline/records.ts"
 import { benchArgs, numberFlag } from "./args.ts"
 import { fixtureFiles, repoRoot } from "../test/pipeline/fixture-sources.ts"
 import { objectCount, storeProblems } from "../test/support/store-integrity.ts"
@@ -160,8 +162,13 @@ failures.push(...storeProblems(store).map((p) => `after the final run: ${p}`))
 const killSeconds = (Date.now() - t0) / 1000
 say(`${killLog.length} kills: final run exit ${finalRun.code}, audit exit ${finalAudit.code}, ${objectCount(store)} objects checked, ${failures.length} failure(s) (${killSeconds.toFixed(0)} s)`)
 
+/** A run's record in the store, decoded with the store's own schema. */
+const readRunRecord = (runId: string): RunRecord =>
+  Schema.decodeUnknownSync(RunRecord)(JSON.parse(fs.readFileSync(path.join(store, "runs", `${runId}.json`), "utf8")))
+
 // Ctrl-C: every stage forced, so each moment falls in planning, a stage in-process or one in a worker
-const stageNames = Object.keys(JSON.parse(fs.readFileSync(path.join(store, "runs", fs.readdirSync(path.join(store, "runs")).sort().pop()!), "utf8")).stages)
+const lastRunId = fs.readdirSync(path.join(store, "runs")).sort().pop()!.replace(/\.json$/, "")
+const stageNames = Object.keys(readRunRecord(lastRunId).stages)
 // `pipeline run`'s last line once the run is over: "run <id>: 7 ran in 4.38s"
 const finishedLine = /^run (\S+): .* in [\d.]+s$/
 /**
@@ -171,8 +178,7 @@ const finishedLine = /^run (\S+): .* in [\d.]+s$/
 const finishedBefore = (lastLine: string, sentAt: number): boolean => {
   const runId = finishedLine.exec(lastLine)?.[1]
   if (runId === undefined) return false
-  const record = JSON.parse(fs.readFileSync(path.join(store, "runs", `${runId}.json`), "utf8")) as { finishedAt: string }
-  return Date.parse(record.finishedAt) <= sentAt
+  return Date.parse(readRunRecord(runId).finishedAt) <= sentAt
 }
 const interruptLog: Array<{ target: string; afterMs: number; running: string; code: number | null; signal: string | null; latencyMs: number }> = []
 for (let j = 0; j < interrupts; j++) {
